@@ -1,0 +1,61 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# boot.sh TREE MODE [LOG]: boot the kernel of TREE with its initramfs in
+# QEMU, in wb.mode=MODE (see guest/init), console to stdout and to LOG.
+#
+# KVM is used only when a short probe boot under it succeeds; on hosts
+# whose /dev/kvm is slow or absent, TCG.  Every run has a hard timeout
+# (WB_TIMEOUT seconds, default 1500).
+set -e
+. "$(dirname "$0")/lib.sh"
+
+tree=$1
+mode=$2
+log=${3:-$LOG_DIR/console-$tree-$mode.log}
+out=$(build_dir "$tree")
+kernel=$out/arch/x86/boot/bzImage
+initrd=$out/initramfs.cpio.gz
+timeout=${WB_TIMEOUT:-1500}
+[ -f "$kernel" ] && [ -f "$initrd" ] || die "build $tree first"
+
+# The guest's clock: HPET and the ACPI PM timer are there to validate the
+# TSC, so that the TSC becomes the clocksource (not refined-jiffies).
+append="console=ttyS0 loglevel=5 panic=-1 wb.mode=$mode ${WB_APPEND:-}"
+
+
+pick_accel()
+{
+	local cache=$WB_CACHE/accel
+	local key
+	key=$(cat /proc/sys/kernel/random/boot_id)
+	if [ -f "$cache" ] && [ "$(head -1 "$cache")" = "$key" ]; then
+		tail -1 "$cache"
+		return
+	fi
+	local accel=tcg
+	if [ -w /dev/kvm ]; then
+		# A usable KVM boots this guest in a few seconds.
+		if timeout 20 qemu-system-x86_64 -machine pc,accel=kvm -cpu host \
+			-smp 2 -m 1G -kernel "$kernel" -initrd "$initrd" \
+			-append "console=ttyS0 loglevel=5 panic=-1 wb.mode=probe" \
+			-nographic -no-reboot -nodefaults -serial stdio 2>/dev/null |
+			grep -q WB-DONE; then
+			accel=kvm
+		fi
+	fi
+	printf '%s\n%s\n' "$key" "$accel" > "$cache"
+	echo $accel
+}
+
+accel=${WB_ACCEL:-$(pick_accel)}
+cpu=max
+[ "$accel" = kvm ] && cpu=host
+echo "[$(date +%H:%M:%S)] booting $tree ($WB_ARCH, $accel, timeout ${timeout}s) in mode $mode"
+rc=0
+timeout --foreground -k 5 "$timeout" \
+	qemu-system-x86_64 -machine pc,accel="$accel" -cpu $cpu -smp 2 -m 2G \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	-display none -no-reboot -nodefaults -serial stdio </dev/null 2>&1 |
+	tee "$log" || rc=$?
+exit $rc

@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared helpers of the workbench scripts: paths, progress lines, logs.
+# Sourced, never run.
+
+WB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$WB_DIR/.." && pwd)
+
+# Everything big lives outside the repo and is reused by later runs.
+WB_CACHE=${WB_CACHE:-/var/cache/klp-wb}
+WB_ARCH=${WB_ARCH:-x86_64}
+WB_JOBS=${WB_JOBS:-$(nproc)}
+export CCACHE_DIR=${CCACHE_DIR:-$WB_CACHE/ccache}
+
+VANILLA_TREE=$WB_CACHE/vanilla		# pristine Debian tree, git branch "vanilla"
+BASE_TREE=$WB_CACHE/base		# worktree: vanilla minus livepatch
+OURS_TREE=$WB_CACHE/ours		# worktree: base plus our series
+LOG_DIR=$WB_CACHE/logs
+
+mkdir -p "$LOG_DIR" 2>/dev/null || true
+
+die()
+{
+	echo "error: $*" >&2
+	exit 1
+}
+
+# step "what" cmd...: run cmd, print "[what] … 1m02s", keep its output in a
+# log file and show the log's tail when it fails.
+step()
+{
+	local what=$1 log t0 rc
+	shift
+	log=$LOG_DIR/$(echo "$what" | tr -c 'a-zA-Z0-9\n' '-' | tr -s '-' | head -c 60).log
+	printf '[%s] %s ...' "$(date +%H:%M:%S)" "$what"
+	t0=$(date +%s)
+	# A subshell with errexit of its own: any failing command inside the
+	# step fails the step (errexit is ignored in "cmd || ..." contexts).
+	local errexit=$-
+	set +e
+	(set -e; "$@") >"$log" 2>&1
+	rc=$?
+	[[ $errexit == *e* ]] && set -e
+	local dt=$(( $(date +%s) - t0 ))
+	if [ $rc -ne 0 ]; then
+		printf ' FAILED after %dm%02ds (log: %s)\n' $((dt / 60)) $((dt % 60)) "$log"
+		tail -n 40 "$log" | sed 's/^/    /'
+		exit $rc
+	fi
+	printf ' %dm%02ds\n' $((dt / 60)) $((dt % 60))
+}
+
+tree_dir()
+{
+	case $1 in
+	vanilla) echo "$VANILLA_TREE" ;;
+	base) echo "$BASE_TREE" ;;
+	ours) echo "$OURS_TREE" ;;
+	*) die "unknown tree '$1'" ;;
+	esac
+}
+
+build_dir()
+{
+	echo "$WB_CACHE/build/$1-$WB_ARCH"
+}
+
+kernel_release()
+{
+	cat "$(build_dir "$1")/include/config/kernel.release"
+}
