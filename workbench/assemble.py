@@ -16,7 +16,7 @@ line and the changelog:
     Changelog text ...
 
 "Add:" names files kept at their kernel paths at the root of the repo and
-new to the kernel; "Edit:" names a unified diff in series/edits/ that
+new to the kernel (a path ending in "/" adds every file below it); "Edit:" names a unified diff in series/edits/ that
 changes files the kernel already has.  Every file under the repo's kernel
 paths must belong to exactly one patch.
 
@@ -94,9 +94,17 @@ def assemble(repo, gitdir, base, worktree):
 
     seen = {}
     patches = []
+    present = repo_kernel_files(repo)
     for entry in entries:
         subject, adds, edits, body = parse_description(
             os.path.join(repo, "series", entry))
+        expanded = []
+        for path in adds:
+            if path.endswith("/"):
+                expanded += sorted(p for p in present if p.startswith(path))
+            else:
+                expanded.append(path)
+        adds = expanded
         for path in adds:
             if path in seen:
                 raise AssembleError(f"{path} added by both {seen[path]} "
@@ -106,7 +114,7 @@ def assemble(repo, gitdir, base, worktree):
             seen[path] = entry
         patches.append((entry, subject, adds, edits, body))
 
-    orphans = sorted(repo_kernel_files(repo) - set(seen))
+    orphans = sorted(present - set(seen))
     if orphans:
         raise AssembleError("files in no patch of series/series: " +
                             " ".join(orphans))

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Live patching: replace whole kernel functions in a running kernel.
+ *
+ * A live patch is a module.  It describes the functions it replaces with
+ * a struct klp_patch holding one struct klp_object per patched object
+ * (vmlinux or a module), each holding an array of struct klp_func, and
+ * hands it to klp_enable_patch() from its init function.  The fields a
+ * patch module fills in are the public API; the rest belongs to the core.
+ */
+#ifndef _LINUX_LIVEPATCH_H_
+#define _LINUX_LIVEPATCH_H_
+
+#include <linux/module.h>
+#include <linux/ftrace.h>
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/kobject.h>
+#include <linux/workqueue.h>
+
+#if IS_ENABLED(CONFIG_LIVEPATCH)
+
+/*
+ * The universe a task lives in, as /proc/<pid>/patch_state shows it:
+ * no transition in progress, or the old or the new code during one.
+ */
+#define KLP_TRANSITION_IDLE	-1
+#define KLP_TRANSITION_UNPATCHED 0
+#define KLP_TRANSITION_PATCHED	 1
+
+/**
+ * struct klp_func - one function a patch replaces
+ * @old_name:	name of the function to replace
+ * @new_func:	the replacement; it must have the old function's prototype
+ * @old_sympos:	which of several local symbols named @old_name, counted
+ *		from 1 in kallsyms order; 0 means the name must be unique
+ *
+ * The remaining fields are the core's.
+ * @old_func:	 address of the replaced function, once resolved
+ * @old_size:	 its size
+ * @kobj:	 /sys/kernel/livepatch/<patch>/<object>/<old_name,sympos>
+ * @stack_node: position in the stack of variants of the patched site
+ * @kobj_added: @kobj is in sysfs
+ * @patched:	 calls to @old_func may reach @new_func
+ * @transition: a transition is moving tasks to or away from @new_func
+ */
+struct klp_func {
+	const char *old_name;
+	void *new_func;
+	unsigned long old_sympos;
+
+	void *old_func;
+	unsigned long old_size;
+	struct kobject kobj;
+	struct list_head stack_node;
+	bool kobj_added;
+	bool patched;
+	bool transition;
+};
+
+struct klp_object;
+
+/**
+ * struct klp_callbacks - code run around patching one object
+ * @pre_patch:	before the object's functions are redirected; a non-zero
+ *		return refuses the patch for this object
+ * @post_patch:	after the transition to the patched state completed
+ * @pre_unpatch: before the transition back to the unpatched state starts
+ * @post_unpatch: after the object's functions are no longer redirected
+ * @post_unpatch_enabled: the core's: @post_unpatch is owed because
+ *		@pre_patch succeeded
+ */
+struct klp_callbacks {
+	int (*pre_patch)(struct klp_object *obj);
+	void (*post_patch)(struct klp_object *obj);
+	void (*pre_unpatch)(struct klp_object *obj);
+	void (*post_unpatch)(struct klp_object *obj);
+	bool post_unpatch_enabled;
+};
+
+/**
+ * struct klp_object - the functions a patch replaces in one object
+ * @name:	module name, or NULL for vmlinux
+ * @funcs:	array of functions, ended by an entry with a NULL @old_name
+ * @callbacks:	optional code to run around patching this object
+ *
+ * The remaining fields are the core's.
+ * @kobj:	/sys/kernel/livepatch/<patch>/<object>
+ * @mod:	the loaded module @name refers to, NULL while it is not loaded
+ * @kobj_added: @kobj is in sysfs
+ * @patched:	the object's functions are redirected
+ */
+struct klp_object {
+	const char *name;
+	struct klp_func *funcs;
+	struct klp_callbacks callbacks;
+
+	struct kobject kobj;
+	struct module *mod;
+	bool kobj_added;
+	bool patched;
+};
+
+/**
+ * struct klp_state - a system state that a patch introduces or keeps
+ * @id:		system-wide identifier of the state
+ * @version:	version of the state's data layout or semantics
+ * @data:	for the patch's callbacks
+ */
+struct klp_state {
+	unsigned long id;
+	unsigned int version;
+	void *data;
+};
+
+/**
+ * struct klp_patch - a live patch
+ * @mod:	the live patch module (THIS_MODULE)
+ * @objs:	array of patched objects, ended by an entry with NULL @funcs
+ * @states:	system states the patch handles, ended by an entry with id 0
+ * @replace:	replace every enabled patch (cumulative patch)
+ *
+ * The remaining fields are the core's.
+ * @list:	position in the list of patches, oldest first
+ * @kobj:	/sys/kernel/livepatch/<patch>
+ * @free_work:	removes the patch once it is disabled
+ * @finish:	completed when @kobj and its children are released
+ * @kobj_added: @kobj is in sysfs
+ * @enabled:	the patch is enabled (or being enabled)
+ * @forced:	a transition of this patch was forced; the module stays
+ */
+struct klp_patch {
+	struct module *mod;
+	struct klp_object *objs;
+	struct klp_state *states;
+	bool replace;
+
+	struct list_head list;
+	struct kobject kobj;
+	struct work_struct free_work;
+	struct completion finish;
+	bool kobj_added;
+	bool enabled;
+	bool forced;
+};
+
+int klp_enable_patch(struct klp_patch *patch);
+
+#else /* !CONFIG_LIVEPATCH */
+
+#endif /* CONFIG_LIVEPATCH */
+
+#endif /* _LINUX_LIVEPATCH_H_ */

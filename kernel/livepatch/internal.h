@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Declarations shared by the files of the live patching core.
+ *
+ * The files depend on each other one way only:
+ *
+ *   core.c      klp_enable_patch(), the patch life cycle
+ *     sysfs.c     /sys/kernel/livepatch, calls back only through
+ *                 klp_patch_disable()
+ *     modules.c   patching modules that come and go
+ *   patch.c     enabling and disabling objects: callbacks, redirection
+ *     resolve.c   finding the functions to replace
+ *     redirect.c  the ftrace handler and the table of patched sites
+ *
+ * A file calls only into files listed below it.
+ */
+#ifndef _LIVEPATCH_INTERNAL_H
+#define _LIVEPATCH_INTERNAL_H
+
+#include <linux/livepatch.h>
+#include <linux/mutex.h>
+
+/*
+ * klp_mutex serialises every change of live patching state: enabling and
+ * disabling patches, sysfs writes, modules coming and going, and the
+ * patch list below.  It nests outside module_mutex, ftrace's locks and
+ * text_mutex.
+ */
+extern struct mutex klp_mutex;
+
+/* Registered patches, oldest first.  Protected by klp_mutex. */
+extern struct list_head klp_patches;
+
+#define klp_for_each_object(patch, obj)					\
+	for ((obj) = (patch)->objs; (obj)->funcs || (obj)->name; (obj)++)
+
+#define klp_for_each_func(obj, func)					\
+	for ((func) = (obj)->funcs;					\
+	     (func)->old_name || (func)->new_func || (func)->old_sympos;	\
+	     (func)++)
+
+static inline bool klp_is_module(const struct klp_object *obj)
+{
+	return obj->name;
+}
+
+/* The name of an object as sysfs and messages show it. */
+static inline const char *klp_object_name(const struct klp_object *obj)
+{
+	return obj->name ? obj->name : "vmlinux";
+}
+
+/* vmlinux is always there; a module only between coming and going. */
+static inline bool klp_object_present(const struct klp_object *obj)
+{
+	return !klp_is_module(obj) || obj->mod;
+}
+
+/* patch.c */
+int klp_patch_enable(struct klp_patch *patch);
+int klp_patch_disable(struct klp_patch *patch);
+int klp_object_enable(struct klp_patch *patch, struct klp_object *obj);
+void klp_object_disable(struct klp_patch *patch, struct klp_object *obj);
+
+/* resolve.c */
+int klp_check_patch(struct klp_patch *patch);
+int klp_resolve_object(struct klp_patch *patch, struct klp_object *obj,
+		       struct module *mod);
+void klp_forget_object(struct klp_object *obj);
+
+/* redirect.c */
+int klp_redirect(struct klp_patch *patch, struct klp_object *only);
+void klp_unredirect(struct klp_patch *patch, struct klp_object *only);
+
+/* sysfs.c */
+int klp_sysfs_init(void);
+int klp_sysfs_add_patch(struct klp_patch *patch);
+void klp_sysfs_remove_patch(struct klp_patch *patch);
+
+/* modules.c */
+int klp_modules_init(void);
+
+#endif /* _LIVEPATCH_INTERNAL_H */

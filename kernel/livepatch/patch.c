@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Enabling and disabling patches and their objects: the callbacks a
+ * patch module may give run around the redirection of its functions.
+ *
+ * Callback rules, per object that is present:
+ *  - pre_patch runs before its functions are redirected; if it fails,
+ *    the object (and so the patch, or the module that came) is refused;
+ *  - post_patch runs once the patched state is reached;
+ *  - pre_unpatch runs before the way back starts;
+ *  - post_unpatch runs after the functions are no longer redirected, and
+ *    only if pre_patch ran and succeeded: it also undoes a pre_patch whose
+ *    patching failed.
+ *
+ * A transition is instantaneous here: the per-task consistency model
+ * decides where each task goes during one, and this file only marks its
+ * start and end.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/livepatch.h>
+#include <linux/workqueue.h>
+
+#include "internal.h"
+
+DEFINE_MUTEX(klp_mutex);
+LIST_HEAD(klp_patches);
+
+static int klp_pre_patch(struct klp_patch *patch, struct klp_object *obj)
+{
+	int ret = 0;
+
+	if (obj->callbacks.pre_patch)
+		ret = obj->callbacks.pre_patch(obj);
+	if (ret) {
+		pr_err("%s: object '%s': pre_patch callback failed: %d\n",
+		       patch->mod->name, klp_object_name(obj), ret);
+		return ret;
+	}
+	obj->callbacks.post_unpatch_enabled = true;
+	return 0;
+}
+
+static void klp_post_patch(struct klp_object *obj)
+{
+	if (obj->callbacks.post_patch)
+		obj->callbacks.post_patch(obj);
+}
+
+static void klp_pre_unpatch(struct klp_object *obj)
+{
+	if (obj->callbacks.pre_unpatch)
+		obj->callbacks.pre_unpatch(obj);
+}
+
+static void klp_post_unpatch(struct klp_object *obj)
+{
+	if (obj->callbacks.post_unpatch_enabled && obj->callbacks.post_unpatch)
+		obj->callbacks.post_unpatch(obj);
+	obj->callbacks.post_unpatch_enabled = false;
+}
+
+/**
+ * klp_object_enable() - patch an object of an enabled patch
+ * @patch: an enabled patch
+ * @obj:   one of its objects, just resolved: a module that came
+ *
+ * Returns 0, or an error with the object left unpatched.
+ */
+int klp_object_enable(struct klp_patch *patch, struct klp_object *obj)
+{
+	int ret;
+
+	lockdep_assert_held(&klp_mutex);
+
+	ret = klp_pre_patch(patch, obj);
+	if (ret)
+		return ret;
+	ret = klp_redirect(patch, obj);
+	if (ret) {
+		klp_post_unpatch(obj);
+		return ret;
+	}
+	klp_post_patch(obj);
+	return 0;
+}
+
+/**
+ * klp_object_disable() - unpatch one object of an enabled patch
+ * @patch: an enabled patch
+ * @obj:   a patched object: a module that goes
+ */
+void klp_object_disable(struct klp_patch *patch, struct klp_object *obj)
+{
+	lockdep_assert_held(&klp_mutex);
+
+	klp_pre_unpatch(obj);
+	klp_unredirect(patch, obj);
+	klp_post_unpatch(obj);
+}
+
+/**
+ * klp_patch_enable() - patch every present object of a patch
+ * @patch: a registered, disabled patch
+ *
+ * Returns 0 with the patch enabled, or an error with nothing patched and
+ * every pre_patch that ran undone by its post_unpatch.
+ */
+int klp_patch_enable(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	int ret;
+
+	lockdep_assert_held(&klp_mutex);
+
+	klp_for_each_object(patch, obj) {
+		if (!klp_object_present(obj))
+			continue;
+		ret = klp_pre_patch(patch, obj);
+		if (ret)
+			goto err_unpatch;
+	}
+
+	ret = klp_redirect(patch, NULL);
+	if (ret)
+		goto err_unpatch;
+
+	patch->enabled = true;
+	klp_for_each_object(patch, obj)
+		if (klp_object_present(obj))
+			klp_post_patch(obj);
+	return 0;
+
+err_unpatch:
+	klp_for_each_object(patch, obj)
+		klp_post_unpatch(obj);
+	return ret;
+}
+
+/**
+ * klp_patch_disable() - unpatch every object of a patch and let it go
+ * @patch: an enabled patch
+ *
+ * Once the patch is disabled, its free_work removes it from sysfs and
+ * drops the reference on its module, which may then be removed.
+ */
+int klp_patch_disable(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+
+	lockdep_assert_held(&klp_mutex);
+
+	if (WARN_ON(!patch->enabled))
+		return -EINVAL;
+
+	klp_for_each_object(patch, obj)
+		if (obj->patched)
+			klp_pre_unpatch(obj);
+
+	klp_unredirect(patch, NULL);
+	patch->enabled = false;
+
+	klp_for_each_object(patch, obj)
+		klp_post_unpatch(obj);
+
+	list_del(&patch->list);
+	schedule_work(&patch->free_work);
+	return 0;
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Redirecting calls from old functions to their replacements.
+ *
+ * Every patched function is a "site", found by the address of its ftrace
+ * call.  A site holds the stack of variants of the function: the
+ * klp_funcs of the patches that replace it, newest first.  The ftrace
+ * handler looks the site up and rewrites the saved instruction pointer,
+ * so that the traced call returns into the variant instead of the old
+ * function's body.
+ *
+ * All sites share a single ftrace_ops.  Arming or disarming the N
+ * functions of a patch is therefore one update of that ops' filter, which
+ * ftrace turns into one batch of text patching, instead of registering N
+ * ops and paying a round of text patching and grace periods for each.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/hashtable.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <asm/livepatch.h>
+
+#include "internal.h"
+
+struct klp_site {
+	struct hlist_node node;
+	unsigned long ip;
+	struct list_head variants;
+	struct list_head dead;		/* on a disarm's list of emptied sites */
+};
+
+/*
+ * The sites, keyed by ip.  Sites are added, removed and their variant
+ * stacks changed under klp_mutex, with the RCU list primitives; the
+ * handler reads them with preemption disabled, and a site or a variant
+ * that was removed is not freed or reused before synchronize_rcu().
+ */
+#define KLP_SITE_HASH_BITS	10
+static DEFINE_HASHTABLE(klp_sites, KLP_SITE_HASH_BITS);
+static unsigned int klp_nr_sites;	/* hashed sites, under klp_mutex */
+
+static __always_inline struct klp_site *klp_site_lookup(unsigned long ip)
+{
+	struct klp_site *site;
+
+	hash_for_each_possible_rcu_notrace(klp_sites, site, node, ip)
+		if (site->ip == ip)
+			return site;
+	return NULL;
+}
+
+static void notrace klp_handler(unsigned long ip, unsigned long parent_ip,
+				struct ftrace_ops *ops,
+				struct ftrace_regs *fregs)
+{
+	struct klp_site *site;
+	struct klp_func *func;
+	int bit;
+
+	/*
+	 * Disables preemption, which makes this an RCU read-side section
+	 * for the site table.  Nothing below is traced, so recursion would
+	 * be a bug.
+	 */
+	bit = ftrace_test_recursion_trylock(ip, parent_ip);
+	if (WARN_ON_ONCE(bit < 0))
+		return;
+
+	site = klp_site_lookup(ip);
+	if (unlikely(!site))
+		goto out;	/* being armed or disarmed: run the old code */
+
+	func = list_first_or_null_rcu(&site->variants, struct klp_func,
+				      stack_node);
+	if (likely(func))
+		klp_arch_set_pc(fregs, (unsigned long)func->new_func);
+out:
+	ftrace_test_recursion_unlock(bit);
+}
+
+static struct ftrace_ops klp_ops = {
+	.func	= klp_handler,
+	.flags	= FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
+		  FTRACE_OPS_FL_RECURSION |
+#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+		  FTRACE_OPS_FL_SAVE_REGS |
+#endif
+		  0,
+};
+static bool klp_ops_registered;	/* under klp_mutex */
+
+static unsigned long klp_func_ip(const struct klp_func *func)
+{
+	return ftrace_location((unsigned long)func->old_func);
+}
+
+/* Objects a (un)redirect works on: one, or every present one. */
+#define klp_for_each_target(patch, only, obj)				\
+	klp_for_each_object(patch, obj)					\
+		if ((!(only) || (obj) == (only)) && klp_object_present(obj))
+
+static unsigned int klp_count_funcs(struct klp_patch *patch,
+				    struct klp_object *only, bool patched)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	unsigned int n = 0;
+
+	klp_for_each_target(patch, only, obj)
+		klp_for_each_func(obj, func)
+			n += func->patched == patched;
+	return n;
+}
+
+/* Unhash the sites of @dead and free them once no handler can see them. */
+static void klp_drop_sites(struct list_head *dead)
+{
+	struct klp_site *site, *tmp;
+
+	if (list_empty(dead))
+		return;
+	list_for_each_entry(site, dead, dead) {
+		hash_del_rcu(&site->node);
+		klp_nr_sites--;
+	}
+	synchronize_rcu();
+	list_for_each_entry_safe(site, tmp, dead, dead)
+		kfree(site);
+}
+
+/*
+ * Trace @ips with klp_ops; the ops is registered with its first site.
+ * Either all of @ips are traced, or none.
+ */
+static int klp_trace_ips(unsigned long *ips, unsigned int n)
+{
+	int ret;
+
+	ret = ftrace_set_filter_ips(&klp_ops, ips, n, 0, 0);
+	if (ret || klp_ops_registered)
+		return ret;
+
+	ret = register_ftrace_function(&klp_ops);
+	if (ret) {
+		ftrace_set_filter_ips(&klp_ops, ips, n, 1, 0);
+		return ret;
+	}
+	klp_ops_registered = true;
+	return 0;
+}
+
+/*
+ * Stop tracing the sites of @dead, in one filter update when memory
+ * allows.  When they are the last sites, the ops is unregistered first:
+ * an ops with an empty filter would trace every function.
+ */
+static void klp_untrace_sites(struct list_head *dead, unsigned int n)
+{
+	struct klp_site *site;
+	unsigned long *ips;
+	unsigned int i = 0;
+	int ret;
+
+	if (n == klp_nr_sites) {
+		ret = unregister_ftrace_function(&klp_ops);
+		WARN(ret, "livepatch: unregistering the ftrace ops failed: %d\n",
+		     ret);
+		klp_ops_registered = false;
+	}
+
+	ips = kvmalloc_array(n, sizeof(*ips), GFP_KERNEL);
+	list_for_each_entry(site, dead, dead) {
+		if (ips) {
+			ips[i++] = site->ip;
+			continue;
+		}
+		/* Out of memory: one update per site still works. */
+		ret = ftrace_set_filter_ips(&klp_ops, &site->ip, 1, 1, 0);
+		if (ret)
+			pr_warn("untracing %ps failed: %d\n", (void *)site->ip, ret);
+	}
+	if (ips) {
+		ret = ftrace_set_filter_ips(&klp_ops, ips, n, 1, 0);
+		if (ret)
+			pr_warn("untracing %u functions failed: %d\n", n, ret);
+		kvfree(ips);
+	}
+}
+
+/**
+ * klp_redirect() - send the calls of a patch's functions to the patch
+ * @patch: the patch
+ * @only:  one object of @patch, or NULL for each present object
+ *
+ * Pushes the patch's variant on the stack of each function.  Functions no
+ * patch replaced before start being traced, all in one filter update.
+ * Either every function is redirected, or none and an error is returned.
+ * Called with klp_mutex held.
+ */
+int klp_redirect(struct klp_patch *patch, struct klp_object *only)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	struct klp_site *site;
+	LIST_HEAD(fresh);
+	unsigned long *ips;
+	unsigned int n = 0;
+	int ret = 0;
+
+	lockdep_assert_held(&klp_mutex);
+
+	ips = kvmalloc_array(klp_count_funcs(patch, only, false) ?: 1,
+			     sizeof(*ips), GFP_KERNEL);
+	if (!ips)
+		return -ENOMEM;
+
+	/* Sites first, with empty stacks: the handler ignores them. */
+	klp_for_each_target(patch, only, obj) {
+		klp_for_each_func(obj, func) {
+			unsigned long ip = klp_func_ip(func);
+
+			if (func->patched || klp_site_lookup(ip))
+				continue;
+			site = kzalloc(sizeof(*site), GFP_KERNEL);
+			if (!site) {
+				ret = -ENOMEM;
+				goto out_drop;
+			}
+			site->ip = ip;
+			INIT_LIST_HEAD(&site->variants);
+			list_add_tail(&site->dead, &fresh);
+			hash_add_rcu(klp_sites, &site->node, ip);
+			klp_nr_sites++;
+			ips[n++] = ip;
+		}
+	}
+
+	if (n) {
+		ret = klp_trace_ips(ips, n);
+		if (ret) {
+			pr_err("%s: cannot redirect %s: ftrace says %d%s\n",
+			       patch->mod->name,
+			       only ? klp_object_name(only) : "its functions",
+			       ret, ret == -EBUSY ?
+			       " (another user modifies the same function's ip, e.g. a kprobe)" :
+			       "");
+			goto out_drop;
+		}
+	}
+
+	/* Then the variants: from here on calls take the new code. */
+	klp_for_each_target(patch, only, obj) {
+		klp_for_each_func(obj, func) {
+			if (func->patched)
+				continue;
+			list_add_rcu(&func->stack_node,
+				     &klp_site_lookup(klp_func_ip(func))->variants);
+			func->patched = true;
+		}
+		obj->patched = true;
+	}
+	goto out_free;
+
+out_drop:
+	klp_drop_sites(&fresh);
+out_free:
+	kvfree(ips);
+	return ret;
+}
+
+/**
+ * klp_unredirect() - stop sending calls to a patch's functions
+ * @patch: the patch
+ * @only:  one object of @patch, or NULL for each present object
+ *
+ * Pops the patch's variants; a function whose stack becomes empty is no
+ * longer traced, in one filter update for all of them.  When this
+ * returns, no handler still uses a variant of @patch.  Cannot fail.
+ * Called with klp_mutex held.
+ */
+void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	LIST_HEAD(dead);
+	unsigned int n = 0;
+
+	lockdep_assert_held(&klp_mutex);
+
+	klp_for_each_target(patch, only, obj) {
+		klp_for_each_func(obj, func) {
+			struct klp_site *site;
+
+			if (!func->patched)
+				continue;
+			site = klp_site_lookup(klp_func_ip(func));
+			list_del_rcu(&func->stack_node);
+			func->patched = false;
+			if (list_empty(&site->variants)) {
+				list_add_tail(&site->dead, &dead);
+				n++;
+			}
+		}
+		obj->patched = false;
+	}
+
+	if (n)
+		klp_untrace_sites(&dead, n);
+	/*
+	 * Wait for handlers that may still see a popped variant; with no
+	 * dead site, klp_drop_sites() would not.
+	 */
+	if (list_empty(&dead))
+		synchronize_rcu();
+	klp_drop_sites(&dead);
+}

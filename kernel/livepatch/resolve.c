@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Checking a patch's description and finding the functions it replaces.
+ *
+ * A function is named by its symbol in vmlinux or in one module.  Local
+ * symbols may share a name; old_sympos picks one of them, counted from 1
+ * in kallsyms order, and 0 asks for the name to be unique.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
+#include <linux/module.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+/* The sysfs and error-message name of a function: "<old_name>,<sympos>". */
+static unsigned long klp_sympos(const struct klp_func *func)
+{
+	return func->old_sympos ? func->old_sympos : 1;
+}
+
+static int klp_check_object_name(struct klp_patch *patch,
+				 struct klp_object *obj)
+{
+	size_t len;
+
+	if (!klp_is_module(obj))
+		return 0;
+
+	len = strnlen(obj->name, MODULE_NAME_LEN);
+	if (!len || len >= MODULE_NAME_LEN || strchr(obj->name, '/') ||
+	    !strcmp(obj->name, "vmlinux")) {
+		pr_err("%s: object name '%.*s' is not a module name\n",
+		       patch->mod->name, (int)MODULE_NAME_LEN, obj->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
+{
+	struct klp_func *func, *other;
+
+	if (!obj->funcs->old_name && !obj->funcs->new_func) {
+		pr_err("%s: object '%s' replaces no function\n",
+		       patch->mod->name, klp_object_name(obj));
+		return -EINVAL;
+	}
+
+	klp_for_each_func(obj, func) {
+		if (!func->old_name || !func->new_func) {
+			pr_err("%s: object '%s': function '%s' has no %s\n",
+			       patch->mod->name, klp_object_name(obj),
+			       func->old_name ?: "(null)",
+			       func->old_name ? "replacement (new_func)" :
+						"name (old_name)");
+			return -EINVAL;
+		}
+		if (strnlen(func->old_name, KSYM_NAME_LEN) >= KSYM_NAME_LEN) {
+			pr_err("%s: object '%s': function name '%.*s...' is too long\n",
+			       patch->mod->name, klp_object_name(obj), 32,
+			       func->old_name);
+			return -EINVAL;
+		}
+		for (other = obj->funcs; other != func; other++) {
+			if (!strcmp(other->old_name, func->old_name) &&
+			    klp_sympos(other) == klp_sympos(func)) {
+				pr_err("%s: object '%s': function '%s,%lu' is replaced twice\n",
+				       patch->mod->name, klp_object_name(obj),
+				       func->old_name, klp_sympos(func));
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/**
+ * klp_check_patch() - check what a patch module describes
+ * @patch: the patch, not registered yet
+ *
+ * Only looks at the description: the result does not depend on what is
+ * loaded.  Returns 0 or -EINVAL with a message naming the culprit.
+ */
+int klp_check_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj, *other;
+	int ret;
+
+	if (!patch->objs->funcs && !patch->objs->name) {
+		pr_err("%s: the patch has no object\n", patch->mod->name);
+		return -EINVAL;
+	}
+
+	klp_for_each_object(patch, obj) {
+		if (!obj->funcs) {
+			pr_err("%s: object '%s' has no function array\n",
+			       patch->mod->name, klp_object_name(obj));
+			return -EINVAL;
+		}
+		ret = klp_check_object_name(patch, obj);
+		if (ret)
+			return ret;
+		for (other = patch->objs; other != obj; other++) {
+			if (!strcmp(klp_object_name(other), klp_object_name(obj))) {
+				pr_err("%s: object '%s' is listed twice\n",
+				       patch->mod->name, klp_object_name(obj));
+				return -EINVAL;
+			}
+		}
+		ret = klp_check_funcs(patch, obj);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct klp_lookup {
+	const char *name;
+	unsigned long sympos;
+	unsigned long count;
+	unsigned long addr;
+};
+
+static void klp_lookup_hit(struct klp_lookup *lookup, unsigned long addr)
+{
+	unsigned long want = lookup->sympos ? lookup->sympos : 1;
+
+	if (++lookup->count == want)
+		lookup->addr = addr;
+}
+
+static int klp_lookup_vmlinux_cb(void *data, unsigned long addr)
+{
+	klp_lookup_hit(data, addr);
+	return 0;
+}
+
+static int klp_lookup_module_cb(void *data, const char *name,
+				unsigned long addr)
+{
+	struct klp_lookup *lookup = data;
+
+	if (!strcmp(name, lookup->name))
+		klp_lookup_hit(lookup, addr);
+	return 0;
+}
+
+static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
+			    struct klp_func *func)
+{
+	struct klp_lookup lookup = {
+		.name = func->old_name,
+		.sympos = func->old_sympos,
+	};
+	unsigned long size, offset;
+
+	/* Count every match: a name given without sympos must be unique. */
+	if (klp_is_module(obj))
+		module_kallsyms_on_each_symbol(obj->name, klp_lookup_module_cb,
+					       &lookup);
+	else
+		kallsyms_on_each_match_symbol(klp_lookup_vmlinux_cb,
+					      func->old_name, &lookup);
+
+	if (!lookup.count) {
+		pr_err("%s: object '%s': function '%s' not found\n",
+		       patch->mod->name, klp_object_name(obj), func->old_name);
+		return -ENOENT;
+	}
+	if (!func->old_sympos && lookup.count > 1) {
+		pr_err("%s: object '%s': %lu functions are named '%s'; set old_sympos to pick one\n",
+		       patch->mod->name, klp_object_name(obj), lookup.count,
+		       func->old_name);
+		return -EINVAL;
+	}
+	if (!lookup.addr) {
+		pr_err("%s: object '%s': function '%s,%lu': old_sympos out of range, there are %lu\n",
+		       patch->mod->name, klp_object_name(obj), func->old_name,
+		       func->old_sympos, lookup.count);
+		return -EINVAL;
+	}
+	if (!kallsyms_lookup_size_offset(lookup.addr, &size, &offset) ||
+	    offset) {
+		pr_err("%s: object '%s': function '%s': no size known\n",
+		       patch->mod->name, klp_object_name(obj), func->old_name);
+		return -ENOENT;
+	}
+	/* Redirection needs the ftrace call at the function's entry. */
+	if (!ftrace_location(lookup.addr)) {
+		pr_err("%s: object '%s': function '%s' cannot be patched: no ftrace location (notrace?)\n",
+		       patch->mod->name, klp_object_name(obj), func->old_name);
+		return -EOPNOTSUPP;
+	}
+
+	func->old_func = (void *)lookup.addr;
+	func->old_size = size;
+	return 0;
+}
+
+/**
+ * klp_resolve_object() - find the functions a patch replaces in an object
+ * @patch: the patch
+ * @obj:   one of its objects
+ * @mod:   the loaded module @obj names, or NULL for vmlinux
+ *
+ * On success the object is present: its functions have their addresses.
+ * On failure nothing is changed.  Called with klp_mutex held.
+ */
+int klp_resolve_object(struct klp_patch *patch, struct klp_object *obj,
+		       struct module *mod)
+{
+	struct klp_func *func;
+	int ret;
+
+	lockdep_assert_held(&klp_mutex);
+
+	klp_for_each_func(obj, func) {
+		ret = klp_resolve_func(patch, obj, func);
+		if (ret) {
+			klp_forget_object(obj);
+			return ret;
+		}
+	}
+	obj->mod = mod;
+	return 0;
+}
+
+/**
+ * klp_forget_object() - drop what was resolved in an object
+ * @obj: an object that is not patched
+ *
+ * For a module that goes away, or after a failed resolution.
+ */
+void klp_forget_object(struct klp_object *obj)
+{
+	struct klp_func *func;
+
+	WARN_ON_ONCE(obj->patched);
+	klp_for_each_func(obj, func) {
+		func->old_func = NULL;
+		func->old_size = 0;
+	}
+	obj->mod = NULL;
+}

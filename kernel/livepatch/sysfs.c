@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The sysfs interface, Documentation/ABI/testing/sysfs-kernel-livepatch:
+ *
+ *   /sys/kernel/livepatch/<patch>/{enabled,transition,force,replace,stack_order}
+ *   /sys/kernel/livepatch/<patch>/<object>/patched
+ *   /sys/kernel/livepatch/<patch>/<object>/<function,sympos>/
+ *
+ * The kobjects are embedded in the patch module's structures.  The patch
+ * kobject is the parent of all others and is released last; its release
+ * completes patch->finish, which the core waits for before the module's
+ * memory may go.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/kstrtox.h>
+#include <linux/sysfs.h>
+
+#include "internal.h"
+
+static struct kobject *klp_root_kobj;
+
+static struct klp_patch *to_patch(struct kobject *kobj)
+{
+	return container_of(kobj, struct klp_patch, kobj);
+}
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_patch(kobj)->enabled));
+}
+
+/*
+ * Writing 0 disables the patch; writing what it already is, or 1 to a
+ * patch on its way out, is refused.
+ */
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct klp_patch *patch = to_patch(kobj);
+	bool enable;
+	int ret;
+
+	ret = kstrtobool(buf, &enable);
+	if (ret)
+		return ret;
+
+	mutex_lock(&klp_mutex);
+	if (enable || !patch->enabled)
+		ret = -EINVAL;
+	else
+		ret = klp_patch_disable(patch);
+	mutex_unlock(&klp_mutex);
+
+	return ret ?: count;
+}
+
+static ssize_t transition_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	/* Transitions complete at once until the consistency model lands. */
+	return sysfs_emit(buf, "0\n");
+}
+
+static ssize_t force_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	bool force;
+	int ret;
+
+	ret = kstrtobool(buf, &force);
+	if (ret)
+		return ret;
+	/* There is never a transition in progress to force. */
+	return -EINVAL;
+}
+
+static ssize_t replace_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", to_patch(kobj)->replace);
+}
+
+static ssize_t stack_order_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct klp_patch *patch = to_patch(kobj), *p;
+	int order = 0, pos = 0;
+
+	mutex_lock(&klp_mutex);
+	list_for_each_entry(p, &klp_patches, list) {
+		pos++;
+		if (p == patch) {
+			order = pos;
+			break;
+		}
+	}
+	mutex_unlock(&klp_mutex);
+
+	return sysfs_emit(buf, "%d\n", order);
+}
+
+static struct kobj_attribute enabled_kobj_attr = __ATTR_RW(enabled);
+static struct kobj_attribute transition_kobj_attr = __ATTR_RO(transition);
+static struct kobj_attribute force_kobj_attr = __ATTR_WO(force);
+static struct kobj_attribute replace_kobj_attr = __ATTR_RO(replace);
+static struct kobj_attribute stack_order_kobj_attr = __ATTR_RO(stack_order);
+
+static struct attribute *klp_patch_attrs[] = {
+	&enabled_kobj_attr.attr,
+	&transition_kobj_attr.attr,
+	&force_kobj_attr.attr,
+	&replace_kobj_attr.attr,
+	&stack_order_kobj_attr.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(klp_patch);
+
+static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct klp_object *obj = container_of(kobj, struct klp_object, kobj);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(obj->patched));
+}
+
+static struct kobj_attribute patched_kobj_attr = __ATTR_RO(patched);
+
+static struct attribute *klp_object_attrs[] = {
+	&patched_kobj_attr.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(klp_object);
+
+static void klp_patch_release(struct kobject *kobj)
+{
+	complete(&to_patch(kobj)->finish);
+}
+
+/* Objects and functions live in the module; the patch kobject outlives them. */
+static void klp_child_release(struct kobject *kobj)
+{
+}
+
+static const struct kobj_type klp_ktype_patch = {
+	.release = klp_patch_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = klp_patch_groups,
+};
+
+static const struct kobj_type klp_ktype_object = {
+	.release = klp_child_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = klp_object_groups,
+};
+
+static const struct kobj_type klp_ktype_func = {
+	.release = klp_child_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+};
+
+/**
+ * klp_sysfs_add_patch() - create the sysfs directories of a patch
+ * @patch: a patch being registered
+ *
+ * On failure, what was created is left for klp_sysfs_remove_patch().
+ * Called with klp_mutex held.
+ */
+int klp_sysfs_add_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	int ret;
+
+	init_completion(&patch->finish);
+	patch->kobj_added = true;
+	ret = kobject_init_and_add(&patch->kobj, &klp_ktype_patch,
+				   klp_root_kobj, "%s", patch->mod->name);
+	if (ret)
+		return ret;
+
+	klp_for_each_object(patch, obj) {
+		obj->kobj_added = true;
+		ret = kobject_init_and_add(&obj->kobj, &klp_ktype_object,
+					   &patch->kobj, "%s",
+					   klp_object_name(obj));
+		if (ret)
+			return ret;
+
+		klp_for_each_func(obj, func) {
+			func->kobj_added = true;
+			ret = kobject_init_and_add(&func->kobj, &klp_ktype_func,
+						   &obj->kobj, "%s,%lu",
+						   func->old_name,
+						   func->old_sympos ?: 1);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/**
+ * klp_sysfs_remove_patch() - remove the sysfs directories of a patch
+ * @patch: a patch that is no longer registered
+ *
+ * Waits until every kobject of the patch is released, readers and
+ * writers of its files included.  Must not be called with klp_mutex held:
+ * a writer may be waiting for it.
+ */
+void klp_sysfs_remove_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+
+	lockdep_assert_not_held(&klp_mutex);
+
+	if (!patch->kobj_added)
+		return;
+
+	klp_for_each_object(patch, obj) {
+		klp_for_each_func(obj, func) {
+			if (func->kobj_added)
+				kobject_put(&func->kobj);
+			func->kobj_added = false;
+		}
+		if (obj->kobj_added)
+			kobject_put(&obj->kobj);
+		obj->kobj_added = false;
+	}
+	kobject_put(&patch->kobj);
+	patch->kobj_added = false;
+	wait_for_completion(&patch->finish);
+}
+
+int __init klp_sysfs_init(void)
+{
+	klp_root_kobj = kobject_create_and_add("livepatch", kernel_kobj);
+	return klp_root_kobj ? 0 : -ENOMEM;
+}
