@@ -84,10 +84,23 @@ stage_kselftests()
 		dir=$tmp/selftests
 	fi
 	[ -d "$dir/livepatch" ] || { echo "no livepatch selftests in $tree"; return 0; }
-	make -C "$dir" TARGETS=livepatch KDIR="$out" \
+	# top_srcdir: the overlay copy is not inside the kernel tree.
+	make -C "$dir" TARGETS=livepatch KDIR="$out" top_srcdir="$src" \
 		INSTALL_PATH="$stage/kselftest" install
 	# A test module left from an earlier build of another tree would be
 	# picked up: the install above rebuilt them against this build.
+}
+
+stage_bench()
+{
+	# The same benchmark modules for every tree: they use the public API.
+	local tmp=$WB_CACHE/bench-build/$tree-$WB_ARCH
+	rm -rf "$tmp"
+	mkdir -p "$tmp" "$stage/usr/share/wb/bench"
+	cp "$WB_DIR"/bench/modules/*.c "$WB_DIR"/bench/modules/Makefile "$tmp/"
+	make -C "$out" M="$tmp" modules
+	cp "$tmp"/*.ko "$stage/usr/share/wb/bench/"
+	install -m 755 "$WB_DIR/bench/guest-bench.sh" "$stage/usr/share/wb/bench/"
 }
 
 pack()
@@ -99,5 +112,7 @@ pack()
 
 step "staging guest userspace ($tree)" stage_base
 step "installing $tree modules into the guest" stage_modules
-step "building and installing $tree livepatch kselftests" stage_kselftests
+[ -n "${WB_NO_KSELFTEST:-}" ] ||
+	step "building and installing $tree livepatch kselftests" stage_kselftests
+[ "$tree" = base ] || step "building benchmark modules ($tree)" stage_bench
 step "packing initramfs ($tree)" pack

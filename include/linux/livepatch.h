@@ -128,6 +128,7 @@ struct klp_state {
  * @kobj_added: @kobj is in sysfs
  * @enabled:	the patch is enabled (or being enabled)
  * @forced:	a transition of this patch was forced; the module stays
+ * @transition_ns: how long the last transition of the patch took
  */
 struct klp_patch {
 	struct module *mod;
@@ -142,6 +143,7 @@ struct klp_patch {
 	bool kobj_added;
 	bool enabled;
 	bool forced;
+	u64 transition_ns;
 };
 
 int klp_enable_patch(struct klp_patch *patch);

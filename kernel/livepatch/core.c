@@ -28,7 +28,9 @@ static void klp_patch_free_work(struct work_struct *work)
 					       free_work);
 
 	klp_sysfs_remove_patch(patch);
-	module_put(patch->mod);
+	/* A forced transition may have left tasks in the patch's code. */
+	if (!patch->forced)
+		module_put(patch->mod);
 }
 
 static bool klp_patch_registered(const char *name)
@@ -86,14 +88,15 @@ static void klp_forget_present(struct klp_patch *patch)
  * Called from the patch module's init function.  Replaces the functions
  * the patch names in vmlinux and in the modules it names that are loaded;
  * modules loaded later are patched as they come, before any of their code
- * runs.
+ * runs.  Returns once the transition to the patched state has started:
+ * sysfs "transition" tells when every task has switched.
  *
  * Return: 0 with the patch enabled, or a negative errno with nothing
  * registered and nothing patched: -EINVAL for a malformed patch, -ENOENT
  * for a function that does not exist, -EOPNOTSUPP for one that cannot be
  * patched, -EBUSY when another ftrace user already modifies a function's
- * instruction pointer, -EEXIST for a patch of the same name, -ENODEV
- * when live patching is not available.
+ * instruction pointer or another patch is in transition, -EEXIST for a
+ * patch of the same name, -ENODEV when live patching is not available.
  */
 int klp_enable_patch(struct klp_patch *patch)
 {
@@ -103,7 +106,7 @@ int klp_enable_patch(struct klp_patch *patch)
 		return -EINVAL;
 
 	if (!is_livepatch_module(patch->mod)) {
-		pr_err("%s: not a live patch module: it lacks MODULE_INFO(livepatch, \"Y\")\n",
+		pr_err("%s: not a live patch module (no livepatch modinfo)\n",
 		       patch->mod->name);
 		return -EINVAL;
 	}
@@ -120,6 +123,13 @@ int klp_enable_patch(struct klp_patch *patch)
 		pr_err("%s: a patch of this name is registered already\n",
 		       patch->mod->name);
 		ret = -EEXIST;
+		goto err_unlock;
+	}
+
+	if (klp_transition_in_progress()) {
+		pr_err("%s: another patch is in transition, try again later\n",
+		       patch->mod->name);
+		ret = -EBUSY;
 		goto err_unlock;
 	}
 

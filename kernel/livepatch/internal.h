@@ -8,7 +8,8 @@
  *     sysfs.c     /sys/kernel/livepatch, calls back only through
  *                 klp_patch_disable()
  *     modules.c   patching modules that come and go
- *   patch.c     enabling and disabling objects: callbacks, redirection
+ *   patch.c     enabling and disabling objects: callbacks, transitions
+ *     transition.c the consistency model: per-task universes
  *     resolve.c   finding the functions to replace
  *     redirect.c  the ftrace handler and the table of patched sites
  *
@@ -18,6 +19,7 @@
 #define _LIVEPATCH_INTERNAL_H
 
 #include <linux/livepatch.h>
+#include <linux/livepatch_task.h>
 #include <linux/mutex.h>
 
 /*
@@ -56,9 +58,40 @@ static inline bool klp_object_present(const struct klp_object *obj)
 	return !klp_is_module(obj) || obj->mod;
 }
 
+/* transition.c */
+extern unsigned long klp_epoch;
+extern int klp_initial_state;
+extern int klp_target_state;
+
+/*
+ * The universe @task runs in during a transition: its own state if it
+ * switched during this one, the initial state otherwise.
+ */
+static __always_inline int klp_universe(struct task_struct *task)
+{
+	if (READ_ONCE(task->patch_epoch) == READ_ONCE(klp_epoch)) {
+		/* Pairs with smp_wmb() in klp_switch(). */
+		smp_rmb();
+		return READ_ONCE(task->patch_state);
+	}
+	return READ_ONCE(klp_initial_state);
+}
+
+typedef void (*klp_transition_done_t)(struct klp_patch *patch, int target);
+
+int klp_transition_prepare(struct klp_patch *patch, int target);
+void klp_transition_abort(struct klp_patch *patch);
+void klp_transition_start(klp_transition_done_t done);
+void klp_complete_transition(void);
+void klp_reverse_transition(void);
+void klp_force_transition(void);
+struct klp_patch *klp_transition_in_progress(void);
+ssize_t klp_transition_blockers(char *buf);
+
 /* patch.c */
 int klp_patch_enable(struct klp_patch *patch);
 int klp_patch_disable(struct klp_patch *patch);
+void klp_patch_reverse(struct klp_patch *patch);
 int klp_object_enable(struct klp_patch *patch, struct klp_object *obj);
 void klp_object_disable(struct klp_patch *patch, struct klp_object *obj);
 
@@ -71,6 +104,7 @@ void klp_forget_object(struct klp_object *obj);
 /* redirect.c */
 int klp_redirect(struct klp_patch *patch, struct klp_object *only);
 void klp_unredirect(struct klp_patch *patch, struct klp_object *only);
+unsigned long klp_variant_below(struct klp_func *func);
 
 /* sysfs.c */
 int klp_sysfs_init(void);

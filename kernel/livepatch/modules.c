@@ -45,6 +45,9 @@ static int klp_module_coming(struct module *mod)
 	mod->klp_alive = true;
 
 	list_for_each_entry(patch, &klp_patches, list) {
+		/* A patch on its way out does not take new objects. */
+		if (!patch->enabled)
+			continue;
 		klp_for_each_object(patch, obj) {
 			if (!klp_is_module(obj) || strcmp(obj->name, mod->name))
 				continue;

@@ -12,9 +12,8 @@
  *    only if pre_patch ran and succeeded: it also undoes a pre_patch whose
  *    patching failed.
  *
- * A transition is instantaneous here: the per-task consistency model
- * decides where each task goes during one, and this file only marks its
- * start and end.
+ * The transitions themselves, where each task goes and when, are the
+ * business of transition.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -24,6 +23,7 @@
 
 #include "internal.h"
 
+/* What they protect and how they nest: see internal.h. */
 DEFINE_MUTEX(klp_mutex);
 LIST_HEAD(klp_patches);
 
@@ -100,12 +100,32 @@ void klp_object_disable(struct klp_patch *patch, struct klp_object *obj)
 	klp_post_unpatch(obj);
 }
 
+/* Called by the transition code once every task reached @target. */
+static void klp_patch_transition_done(struct klp_patch *patch, int target)
+{
+	struct klp_object *obj;
+
+	if (target == KLP_TRANSITION_PATCHED) {
+		klp_for_each_object(patch, obj)
+			if (obj->patched)
+				klp_post_patch(obj);
+		return;
+	}
+
+	klp_for_each_object(patch, obj)
+		klp_post_unpatch(obj);
+	list_del(&patch->list);
+	schedule_work(&patch->free_work);
+}
+
 /**
  * klp_patch_enable() - patch every present object of a patch
  * @patch: a registered, disabled patch
  *
- * Returns 0 with the patch enabled, or an error with nothing patched and
- * every pre_patch that ran undone by its post_unpatch.
+ * Runs the pre_patch callbacks, redirects the functions and starts the
+ * transition to the patched state; post_patch callbacks run when it
+ * completes.  Returns 0 with the patch enabled, or an error with nothing
+ * patched and every pre_patch that ran undone by its post_unpatch.
  */
 int klp_patch_enable(struct klp_patch *patch)
 {
@@ -122,16 +142,20 @@ int klp_patch_enable(struct klp_patch *patch)
 			goto err_unpatch;
 	}
 
-	ret = klp_redirect(patch, NULL);
+	ret = klp_transition_prepare(patch, KLP_TRANSITION_PATCHED);
 	if (ret)
 		goto err_unpatch;
 
+	ret = klp_redirect(patch, NULL);
+	if (ret)
+		goto err_abort;
+
 	patch->enabled = true;
-	klp_for_each_object(patch, obj)
-		if (klp_object_present(obj))
-			klp_post_patch(obj);
+	klp_transition_start(klp_patch_transition_done);
 	return 0;
 
+err_abort:
+	klp_transition_abort(patch);
 err_unpatch:
 	klp_for_each_object(patch, obj)
 		klp_post_unpatch(obj);
@@ -139,32 +163,51 @@ err_unpatch:
 }
 
 /**
- * klp_patch_disable() - unpatch every object of a patch and let it go
- * @patch: an enabled patch
+ * klp_patch_disable() - start taking a patch back
+ * @patch: an enabled patch, not in transition
  *
- * Once the patch is disabled, its free_work removes it from sysfs and
- * drops the reference on its module, which may then be removed.
+ * Runs the pre_unpatch callbacks and starts the transition to the
+ * unpatched state.  When it completes, the functions are no longer
+ * redirected, post_unpatch callbacks run and the patch's free_work
+ * removes it from sysfs and unpins its module.
  */
 int klp_patch_disable(struct klp_patch *patch)
 {
 	struct klp_object *obj;
+	int ret;
 
 	lockdep_assert_held(&klp_mutex);
 
 	if (WARN_ON(!patch->enabled))
 		return -EINVAL;
+	if (klp_transition_in_progress())
+		return -EBUSY;
+
+	ret = klp_transition_prepare(patch, KLP_TRANSITION_UNPATCHED);
+	if (ret)
+		return ret;
 
 	klp_for_each_object(patch, obj)
 		if (obj->patched)
 			klp_pre_unpatch(obj);
 
-	klp_unredirect(patch, NULL);
 	patch->enabled = false;
-
-	klp_for_each_object(patch, obj)
-		klp_post_unpatch(obj);
-
-	list_del(&patch->list);
-	schedule_work(&patch->free_work);
+	klp_transition_start(klp_patch_transition_done);
 	return 0;
+}
+
+/**
+ * klp_patch_reverse() - turn the transition of a patch around
+ * @patch: the patch in transition
+ *
+ * Enabling becomes disabling and the other way round; tasks that already
+ * switched switch back.  The callbacks that run at the end are those of
+ * the new direction.
+ */
+void klp_patch_reverse(struct klp_patch *patch)
+{
+	lockdep_assert_held(&klp_mutex);
+
+	patch->enabled = !patch->enabled;
+	klp_reverse_transition();
 }

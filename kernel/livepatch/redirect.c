@@ -75,21 +75,43 @@ static void notrace klp_handler(unsigned long ip, unsigned long parent_ip,
 
 	func = list_first_or_null_rcu(&site->variants, struct klp_func,
 				      stack_node);
-	if (likely(func))
-		klp_arch_set_pc(fregs, (unsigned long)func->new_func);
+	if (unlikely(!func))
+		goto out;
+
+	if (unlikely(READ_ONCE(func->transition))) {
+		/*
+		 * The top variant belongs to the patch in transition: only
+		 * tasks in the patched universe see it, the others the
+		 * variant below, or the old function.  Pairs with smp_wmb()
+		 * in klp_transition_prepare().
+		 */
+		smp_rmb();
+		if (klp_universe(current) != KLP_TRANSITION_PATCHED) {
+			func = list_entry_rcu(func->stack_node.next,
+					      struct klp_func, stack_node);
+			if (&func->stack_node == &site->variants)
+				goto out;
+		}
+	}
+	klp_arch_set_pc(fregs, (unsigned long)func->new_func);
 out:
 	ftrace_test_recursion_unlock(bit);
 }
 
+/*
+ * No FTRACE_OPS_FL_RECURSION: the handler protects itself, so ftrace calls
+ * it directly from the ops' trampoline, without an assisting wrapper.
+ * PERMANENT: disabling ftrace through sysctl must not drop live patches.
+ */
 static struct ftrace_ops klp_ops = {
 	.func	= klp_handler,
 	.flags	= FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_PERMANENT |
-		  FTRACE_OPS_FL_RECURSION |
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
 		  FTRACE_OPS_FL_SAVE_REGS |
 #endif
 		  0,
 };
+
 static bool klp_ops_registered;	/* under klp_mutex */
 
 static unsigned long klp_func_ip(const struct klp_func *func)
@@ -97,10 +119,11 @@ static unsigned long klp_func_ip(const struct klp_func *func)
 	return ftrace_location((unsigned long)func->old_func);
 }
 
-/* Objects a (un)redirect works on: one, or every present one. */
-#define klp_for_each_target(patch, only, obj)				\
-	klp_for_each_object(patch, obj)					\
-		if ((!(only) || (obj) == (only)) && klp_object_present(obj))
+/* Does an (un)redirect of @only (NULL: all objects) work on @obj? */
+static bool klp_is_target(struct klp_object *obj, struct klp_object *only)
+{
+	return (!only || obj == only) && klp_object_present(obj);
+}
 
 static unsigned int klp_count_funcs(struct klp_patch *patch,
 				    struct klp_object *only, bool patched)
@@ -109,9 +132,12 @@ static unsigned int klp_count_funcs(struct klp_patch *patch,
 	struct klp_func *func;
 	unsigned int n = 0;
 
-	klp_for_each_target(patch, only, obj)
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_target(obj, only))
+			continue;
 		klp_for_each_func(obj, func)
 			n += func->patched == patched;
+	}
 	return n;
 }
 
@@ -218,7 +244,9 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 		return -ENOMEM;
 
 	/* Sites first, with empty stacks: the handler ignores them. */
-	klp_for_each_target(patch, only, obj) {
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_target(obj, only))
+			continue;
 		klp_for_each_func(obj, func) {
 			unsigned long ip = klp_func_ip(func);
 
@@ -252,7 +280,9 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 	}
 
 	/* Then the variants: from here on calls take the new code. */
-	klp_for_each_target(patch, only, obj) {
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_target(obj, only))
+			continue;
 		klp_for_each_func(obj, func) {
 			if (func->patched)
 				continue;
@@ -269,6 +299,30 @@ out_drop:
 out_free:
 	kvfree(ips);
 	return ret;
+}
+
+/**
+ * klp_variant_below() - the code that runs for @func's old universe
+ * @func: a function of the patch in transition
+ *
+ * The variant under @func on its site's stack (or the current top if
+ * @func is not pushed yet), else the old function itself.
+ */
+unsigned long klp_variant_below(struct klp_func *func)
+{
+	struct klp_site *site;
+	struct list_head *next;
+
+	lockdep_assert_held(&klp_mutex);
+
+	site = klp_site_lookup(klp_func_ip(func));
+	if (!site)
+		return (unsigned long)func->old_func;
+	next = func->patched ? func->stack_node.next : site->variants.next;
+	if (next == &site->variants)
+		return (unsigned long)func->old_func;
+	return (unsigned long)list_entry(next, struct klp_func,
+					 stack_node)->new_func;
 }
 
 /**
@@ -290,7 +344,9 @@ void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
 
 	lockdep_assert_held(&klp_mutex);
 
-	klp_for_each_target(patch, only, obj) {
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_target(obj, only))
+			continue;
 		klp_for_each_func(obj, func) {
 			struct klp_site *site;
 

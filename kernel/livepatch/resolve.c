@@ -33,8 +33,8 @@ static int klp_check_object_name(struct klp_patch *patch,
 	len = strnlen(obj->name, MODULE_NAME_LEN);
 	if (!len || len >= MODULE_NAME_LEN || strchr(obj->name, '/') ||
 	    !strcmp(obj->name, "vmlinux")) {
-		pr_err("%s: object name '%.*s' is not a module name\n",
-		       patch->mod->name, (int)MODULE_NAME_LEN, obj->name);
+		pr_err("%s: object name '%s' is not a module name\n",
+		       patch->mod->name, obj->name);
 		return -EINVAL;
 	}
 	return 0;

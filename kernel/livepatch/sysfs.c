@@ -3,6 +3,7 @@
  * The sysfs interface, Documentation/ABI/testing/sysfs-kernel-livepatch:
  *
  *   /sys/kernel/livepatch/<patch>/{enabled,transition,force,replace,stack_order}
+ *   /sys/kernel/livepatch/<patch>/{blockers,transition_ns}
  *   /sys/kernel/livepatch/<patch>/<object>/patched
  *   /sys/kernel/livepatch/<patch>/<object>/<function,sympos>/
  *
@@ -34,8 +35,9 @@ static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 /*
- * Writing 0 disables the patch; writing what it already is, or 1 to a
- * patch on its way out, is refused.
+ * Writing 0 disables the patch.  During the patch's own transition,
+ * writing the other value turns the transition around.  Writing what the
+ * patch already is, or 1 to a disabled patch on its way out, is refused.
  */
 static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
@@ -49,7 +51,11 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 		return ret;
 
 	mutex_lock(&klp_mutex);
-	if (enable || !patch->enabled)
+	if (enable == patch->enabled)
+		ret = -EINVAL;
+	else if (klp_transition_in_progress() == patch)
+		klp_patch_reverse(patch);
+	else if (enable)
 		ret = -EINVAL;
 	else
 		ret = klp_patch_disable(patch);
@@ -61,21 +67,59 @@ static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t transition_show(struct kobject *kobj,
 			       struct kobj_attribute *attr, char *buf)
 {
-	/* Transitions complete at once until the consistency model lands. */
-	return sysfs_emit(buf, "0\n");
+	struct klp_patch *patch = to_patch(kobj);
+	bool in_transition;
+
+	mutex_lock(&klp_mutex);
+	in_transition = klp_transition_in_progress() == patch;
+	mutex_unlock(&klp_mutex);
+
+	return sysfs_emit(buf, "%d\n", in_transition);
 }
 
+/* Writing 1 during the patch's transition completes it at once. */
 static ssize_t force_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
+	struct klp_patch *patch = to_patch(kobj);
 	bool force;
 	int ret;
 
 	ret = kstrtobool(buf, &force);
 	if (ret)
 		return ret;
-	/* There is never a transition in progress to force. */
-	return -EINVAL;
+	if (!force)
+		return -EINVAL;
+
+	mutex_lock(&klp_mutex);
+	if (klp_transition_in_progress() == patch)
+		klp_force_transition();
+	else
+		ret = -EINVAL;
+	mutex_unlock(&klp_mutex);
+
+	return ret ?: count;
+}
+
+/* The tasks that have not switched yet, and why. */
+static ssize_t blockers_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	struct klp_patch *patch = to_patch(kobj);
+	ssize_t len = 0;
+
+	mutex_lock(&klp_mutex);
+	if (klp_transition_in_progress() == patch)
+		len = klp_transition_blockers(buf);
+	mutex_unlock(&klp_mutex);
+
+	return len;
+}
+
+static ssize_t transition_ns_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_patch(kobj)->transition_ns));
 }
 
 static ssize_t replace_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -108,6 +152,8 @@ static struct kobj_attribute transition_kobj_attr = __ATTR_RO(transition);
 static struct kobj_attribute force_kobj_attr = __ATTR_WO(force);
 static struct kobj_attribute replace_kobj_attr = __ATTR_RO(replace);
 static struct kobj_attribute stack_order_kobj_attr = __ATTR_RO(stack_order);
+static struct kobj_attribute blockers_kobj_attr = __ATTR_RO(blockers);
+static struct kobj_attribute transition_ns_kobj_attr = __ATTR_RO(transition_ns);
 
 static struct attribute *klp_patch_attrs[] = {
 	&enabled_kobj_attr.attr,
@@ -115,6 +161,8 @@ static struct attribute *klp_patch_attrs[] = {
 	&force_kobj_attr.attr,
 	&replace_kobj_attr.attr,
 	&stack_order_kobj_attr.attr,
+	&blockers_kobj_attr.attr,
+	&transition_ns_kobj_attr.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(klp_patch);

@@ -1,0 +1,691 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The consistency model: kGraft's per-task universes.
+ *
+ * While a patch is enabled or disabled, each task runs either the code
+ * before the change (the initial universe) or the code after it (the
+ * target universe), never a mix.  The ftrace handler sends each call to
+ * the variant of the calling task's universe; an interrupt uses the
+ * universe of the task it interrupted.
+ *
+ * A task moves to the target universe only where none of the functions
+ * the transition replaces can be on its stack:
+ *  - at the kernel/user boundary, on syscall entry and on the way out;
+ *  - in the idle loop;
+ *  - at kernel safe points (cond_resched(), kthread_should_stop(),
+ *    try_to_freeze()), when its own reliable stack trace is clean;
+ *  - while it is not running, when its reliable stack trace is clean;
+ *  - a child is born in its parent's universe; a dead task leaves.
+ *
+ * Universes are kept without visiting every task at the start: a task's
+ * patch_state is only valid while its patch_epoch equals klp_epoch, which
+ * each transition increments; any other task is in klp_initial_state.
+ * TIF_PATCH_PENDING marks the tasks that still have to switch.
+ *
+ * The transition is driven by events, not polled: the task that clears
+ * the last pending flag queues klp_transition_work, which checks that
+ * every task has switched and completes the transition.  Tasks that did
+ * not switch by themselves are retried with a short backoff; after
+ * KLP_NUDGE_MS a user task sleeping in the kernel gets a fake signal, a
+ * kthread a wake-up.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bsearch.h>
+#include <linux/cpu.h>
+#include <linux/kallsyms.h>
+#include <linux/livepatch_task.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/stacktrace.h>
+
+#include "internal.h"
+
+/* Retries back off from 1 ms to 64 ms; stragglers are nudged at 20 ms. */
+#define KLP_RETRY_MIN_MS	1
+#define KLP_RETRY_MAX_MS	64
+#define KLP_NUDGE_MS		20
+#define KLP_MAX_STACK_ENTRIES	128
+
+/* A task that went through do_exit(): it runs no patched code any more. */
+#define KLP_EPOCH_DEAD		ULONG_MAX
+
+/*
+ * The transition in progress.  Changed under klp_mutex; klp_epoch,
+ * klp_initial_state and klp_target_state are also written under
+ * tasklist_lock, so that a fork sees them consistently with its parent.
+ * Tasks and the handler read them without locks: the writer orders them
+ * before it sets func->transition and before it sets any
+ * TIF_PATCH_PENDING (smp_wmb() in klp_transition_prepare(), the barrier
+ * in test_and_set_bit() in klp_flag_task()).
+ */
+unsigned long klp_epoch;
+int klp_initial_state = KLP_TRANSITION_IDLE;
+int klp_target_state = KLP_TRANSITION_IDLE;
+
+static struct klp_patch *klp_transition_patch;
+static klp_transition_done_t klp_transition_done;
+static u64 klp_transition_start_ns;
+static unsigned int klp_retry_ms;
+
+/* Pending tasks, a hint that tells the last switch to kick the work. */
+static atomic_t klp_pending;
+
+DEFINE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
+
+static void klp_transition_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(klp_transition_work, klp_transition_fn);
+
+/*
+ * Code ranges a task must not have on its stack to switch: the variants
+ * it leaves.  Sorted for bsearch; built at the start, under klp_mutex.
+ */
+struct klp_range {
+	unsigned long start, end;
+	struct klp_func *func;
+};
+
+static struct klp_range *klp_ranges;
+static unsigned int klp_nr_ranges;
+static unsigned long klp_stack_entries[KLP_MAX_STACK_ENTRIES];
+
+/* In which universe is @task?  KLP_TRANSITION_IDLE outside transitions. */
+int klp_task_patch_state(struct task_struct *task)
+{
+	if (READ_ONCE(klp_target_state) == KLP_TRANSITION_IDLE)
+		return KLP_TRANSITION_IDLE;
+	return klp_universe(task);
+}
+
+/*
+ * Move @task to the target universe.  @task is current, or does not run
+ * (task_call_func()), or a transition is being forced.  The state is
+ * written before the epoch, so that a reader that sees the new epoch sees
+ * the new state; pairs with smp_rmb() in klp_universe().
+ */
+static void klp_switch(struct task_struct *task)
+{
+	WRITE_ONCE(task->patch_state, READ_ONCE(klp_target_state));
+	smp_wmb();
+	WRITE_ONCE(task->patch_epoch, READ_ONCE(klp_epoch));
+}
+
+static void klp_kick(void)
+{
+	if (atomic_dec_return(&klp_pending) <= 0)
+		mod_delayed_work(system_wq, &klp_transition_work, 0);
+}
+
+/**
+ * klp_update_patch_state() - switch current at a safe point
+ * @task: current
+ *
+ * Called where no patched function can be on the stack: the kernel/user
+ * boundary and the idle loop.  Runs with preemption disabled, so that
+ * klp_reverse_transition() can wait for it with synchronize_rcu().
+ */
+void klp_update_patch_state(struct task_struct *task)
+{
+	preempt_disable_notrace();
+	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
+		klp_switch(task);
+		klp_kick();
+	}
+	preempt_enable_notrace();
+}
+
+/* Is @addr in code a task must leave before it switches? */
+static int klp_range_cmp(const void *key, const void *elt)
+{
+	unsigned long addr = *(const unsigned long *)key;
+	const struct klp_range *r = elt;
+
+	if (addr < r->start)
+		return -1;
+	return addr >= r->end ? 1 : 0;
+}
+
+/*
+ * Check @task's stack.  Returns 0 when it is clean, -EADDRINUSE with
+ * *@where set when a replaced function is on it, -EINVAL when the stack
+ * trace is not reliable.  Called with klp_mutex held (the buffer), on a
+ * task that is current or does not run.
+ */
+static int klp_check_stack(struct task_struct *task, unsigned long *where)
+{
+	int nr, i;
+
+	nr = stack_trace_save_tsk_reliable(task, klp_stack_entries,
+					   ARRAY_SIZE(klp_stack_entries));
+	if (nr < 0)
+		return -EINVAL;
+	for (i = 0; i < nr; i++) {
+		if (bsearch(&klp_stack_entries[i], klp_ranges, klp_nr_ranges,
+			    sizeof(*klp_ranges), klp_range_cmp)) {
+			*where = klp_stack_entries[i];
+			return -EADDRINUSE;
+		}
+	}
+	return 0;
+}
+
+struct klp_check {
+	unsigned long where;
+	bool only_check;
+};
+
+/* task_call_func() callback: @task does not run unless it is current. */
+static int klp_check_and_switch(struct task_struct *task, void *arg)
+{
+	struct klp_check *check = arg;
+	int ret;
+
+	if (task_curr(task) && task != current)
+		return -EBUSY;
+	ret = klp_check_stack(task, &check->where);
+	if (ret || check->only_check)
+		return ret;
+	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
+		klp_switch(task);
+		return 1;
+	}
+	return 0;
+}
+
+/* The reason a task has not switched yet, for blockers and retries. */
+static int klp_try_switch_task(struct task_struct *task, bool only_check,
+			       unsigned long *where)
+{
+	struct klp_check check = { .only_check = only_check };
+	int ret;
+
+	if (!klp_patch_pending(task))
+		return 0;
+	ret = task_call_func(task, klp_check_and_switch, &check);
+	if (ret == 1) {
+		klp_kick();
+		ret = 0;
+	}
+	*where = check.where;
+	return ret;
+}
+
+/**
+ * __klp_sched_try_switch() - switch current at a kernel safe point
+ *
+ * For tasks that run in the kernel for long: kthreads and CPU-bound code
+ * that calls cond_resched().  Switches only if the stack is clean; the
+ * transition's ranges are protected by klp_mutex, taken only if free.
+ */
+void __klp_sched_try_switch(void)
+{
+	unsigned long where;
+
+	if (in_atomic() || irqs_disabled() || !mutex_trylock(&klp_mutex))
+		return;
+	if (klp_transition_patch)
+		klp_try_switch_task(current, false, &where);
+	mutex_unlock(&klp_mutex);
+}
+
+/*
+ * Flag @task if it is not in the target universe.  The count goes up
+ * before the flag, so that the switch that clears the flag never finds it
+ * lower than it should be.
+ */
+static bool klp_flag_task(struct task_struct *task)
+{
+	if (READ_ONCE(task->patch_epoch) == KLP_EPOCH_DEAD ||
+	    klp_universe(task) == READ_ONCE(klp_target_state))
+		return false;
+	atomic_inc(&klp_pending);
+	if (test_and_set_tsk_thread_flag(task, TIF_PATCH_PENDING))
+		atomic_dec(&klp_pending);
+	return true;
+}
+
+/*
+ * Flag every task that is not in the target universe yet; returns how
+ * many there are.  Tasks forked after the start was published flag
+ * themselves in klp_copy_process(); older ones are on the task lists.
+ */
+static unsigned int klp_flag_all(void)
+{
+	struct task_struct *g, *task;
+	unsigned int n = 0;
+	int cpu;
+
+	rcu_read_lock();
+	for_each_process_thread(g, task)
+		n += klp_flag_task(task);
+	rcu_read_unlock();
+
+	cpus_read_lock();
+	for_each_possible_cpu(cpu)
+		n += klp_flag_task(idle_task(cpu));
+	cpus_read_unlock();
+	return n;
+}
+
+/**
+ * klp_copy_process() - a child starts in its parent's universe
+ * @child: the new task, not visible yet
+ *
+ * Called by fork with tasklist_lock held for writing, which orders it
+ * against the start and the reversal of a transition.
+ */
+void klp_copy_process(struct task_struct *child)
+{
+	child->patch_state = current->patch_state;
+	child->patch_epoch = current->patch_epoch;
+	clear_tsk_thread_flag(child, TIF_PATCH_PENDING);
+	if (READ_ONCE(klp_target_state) != KLP_TRANSITION_IDLE &&
+	    klp_universe(child) != klp_target_state) {
+		atomic_inc(&klp_pending);
+		set_tsk_thread_flag(child, TIF_PATCH_PENDING);
+	}
+}
+
+/**
+ * klp_exit_task() - a task is about to die
+ * @task: current, past the last code of do_exit() that may be patched
+ */
+void klp_exit_task(struct task_struct *task)
+{
+	preempt_disable_notrace();
+	WRITE_ONCE(task->patch_epoch, KLP_EPOCH_DEAD);
+	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+		klp_kick();
+	preempt_enable_notrace();
+}
+
+static int klp_range_sort_cmp(const void *a, const void *b)
+{
+	const struct klp_range *ra = a, *rb = b;
+
+	if (ra->start == rb->start)
+		return 0;
+	return ra->start < rb->start ? -1 : 1;
+}
+
+/*
+ * The code a task leaves: when patching, what runs for the initial
+ * universe (the variant below or the old function); when unpatching, the
+ * patch's own functions.
+ */
+static int klp_build_ranges(struct klp_patch *patch, int target)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	unsigned int n = 0;
+
+	klp_for_each_object(patch, obj)
+		if (klp_object_present(obj))
+			klp_for_each_func(obj, func)
+				n++;
+
+	klp_ranges = kvcalloc(n ?: 1, sizeof(*klp_ranges), GFP_KERNEL);
+	if (!klp_ranges)
+		return -ENOMEM;
+
+	klp_for_each_object(patch, obj) {
+		if (!klp_object_present(obj))
+			continue;
+		klp_for_each_func(obj, func) {
+			struct klp_range *r = &klp_ranges[klp_nr_ranges++];
+			unsigned long addr, size;
+
+			if (target == KLP_TRANSITION_PATCHED)
+				addr = klp_variant_below(func);
+			else
+				addr = (unsigned long)func->new_func;
+			if (addr == (unsigned long)func->old_func)
+				size = func->old_size;
+			else if (!kallsyms_lookup_size_offset(addr, &size, NULL))
+				size = 1;
+			r->start = addr;
+			r->end = addr + size;
+			r->func = func;
+		}
+	}
+	sort(klp_ranges, klp_nr_ranges, sizeof(*klp_ranges),
+	     klp_range_sort_cmp, NULL);
+	return 0;
+}
+
+static void klp_set_func_transition(struct klp_patch *patch, bool on)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+
+	klp_for_each_object(patch, obj)
+		klp_for_each_func(obj, func)
+			WRITE_ONCE(func->transition, on);
+}
+
+/**
+ * klp_transition_prepare() - open a transition of a patch
+ * @patch:  the patch being enabled or disabled
+ * @target: KLP_TRANSITION_PATCHED or KLP_TRANSITION_UNPATCHED
+ *
+ * Publishes the new universes and marks the patch's functions as in
+ * transition, so that a variant pushed afterwards is only seen by tasks
+ * in the patched universe.  No task switches before
+ * klp_transition_start().  Called with klp_mutex held.
+ */
+int klp_transition_prepare(struct klp_patch *patch, int target)
+{
+	int ret;
+
+	lockdep_assert_held(&klp_mutex);
+	if (WARN_ON(klp_transition_patch))
+		return -EBUSY;
+
+	ret = klp_build_ranges(patch, target);
+	if (ret)
+		return ret;
+
+	klp_transition_patch = patch;
+	klp_transition_start_ns = ktime_get_ns();
+	atomic_set(&klp_pending, 1);	/* held until the start has flagged */
+
+	write_lock_irq(&tasklist_lock);
+	WRITE_ONCE(klp_initial_state, !target);
+	WRITE_ONCE(klp_target_state, target);
+	WRITE_ONCE(klp_epoch, klp_epoch + 1);
+	write_unlock_irq(&tasklist_lock);
+
+	/* Pairs with smp_rmb() in klp_handler(). */
+	smp_wmb();
+	klp_set_func_transition(patch, true);
+	return 0;
+}
+
+static void klp_transition_end(void)
+{
+	struct klp_patch *patch = klp_transition_patch;
+
+	static_branch_disable(&klp_sched_try_switch_key);
+	cancel_delayed_work(&klp_transition_work);
+
+	klp_set_func_transition(patch, false);
+	WRITE_ONCE(klp_target_state, KLP_TRANSITION_IDLE);
+	klp_transition_patch = NULL;
+	kvfree(klp_ranges);
+	klp_ranges = NULL;
+	klp_nr_ranges = 0;
+	patch->transition_ns = ktime_get_ns() - klp_transition_start_ns;
+}
+
+/**
+ * klp_transition_abort() - close a transition no task was told about
+ * @patch: the patch passed to klp_transition_prepare()
+ */
+void klp_transition_abort(struct klp_patch *patch)
+{
+	lockdep_assert_held(&klp_mutex);
+	klp_transition_end();
+}
+
+/**
+ * klp_transition_start() - let tasks switch
+ * @done: called with klp_mutex held when every task has switched
+ *
+ * Flags the tasks, kicks what can switch at once and returns; the
+ * transition completes in the background, or here if nothing is left.
+ */
+void klp_transition_start(klp_transition_done_t done)
+{
+	lockdep_assert_held(&klp_mutex);
+
+	klp_transition_done = done;
+	klp_retry_ms = 0;
+	static_branch_enable(&klp_sched_try_switch_key);
+	klp_flag_all();
+	klp_kick();	/* drop the start's hold */
+	mod_delayed_work(system_wq, &klp_transition_work, 0);
+}
+
+/* Try to switch every pending task; returns how many are left. */
+static unsigned int klp_try_switch_all(bool nudge)
+{
+	struct task_struct *g, *task, **tasks;
+	unsigned int n = 0, i, left = 0, max;
+	unsigned long where;
+	int cpu, ret;
+
+	max = READ_ONCE(nr_threads) + 64;
+	tasks = kvmalloc_array(max, sizeof(*tasks), GFP_KERNEL);
+	if (!tasks)
+		return UINT_MAX;
+
+	/* Idle tasks switch in the idle loop: wake them up first. */
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		task = idle_task(cpu);
+		if (!klp_patch_pending(task))
+			continue;
+		/* Not running (offline, or its CPU is busy): check it. */
+		if (!klp_try_switch_task(task, false, &where))
+			continue;
+		if (cpu_online(cpu))
+			wake_up_if_idle(cpu);
+		left++;
+	}
+	cpus_read_unlock();
+
+	/* Collect under RCU; check stacks outside it, one task at a time. */
+	rcu_read_lock();
+	for_each_process_thread(g, task) {
+		if (!klp_patch_pending(task))
+			continue;
+		if (n == max) {
+			left++;
+			break;
+		}
+		get_task_struct(task);
+		tasks[n++] = task;
+	}
+	rcu_read_unlock();
+
+	for (i = 0; i < n; i++) {
+		task = tasks[i];
+		ret = klp_try_switch_task(task, false, &where);
+		if (ret == -EBUSY && !(task->flags & PF_KTHREAD))
+			kick_process(task);	/* back to user space, switch */
+		else if (ret && nudge && !(task->flags & PF_KTHREAD))
+			set_notify_signal(task);
+		else if (ret && nudge)
+			wake_up_state(task, TASK_INTERRUPTIBLE);
+		if (ret)
+			left++;
+		put_task_struct(task);
+		cond_resched();
+	}
+	kvfree(tasks);
+
+	return left;
+}
+
+/* Has every task switched?  Flags any that slipped through. */
+static bool klp_all_switched(void)
+{
+	return !klp_flag_all();
+}
+
+static void klp_transition_fn(struct work_struct *work)
+{
+	unsigned int delay;
+	bool nudge;
+
+	mutex_lock(&klp_mutex);
+	if (!klp_transition_patch)
+		goto unlock;
+
+	if (!klp_all_switched()) {
+		nudge = ktime_get_ns() - klp_transition_start_ns >=
+			(u64)KLP_NUDGE_MS * NSEC_PER_MSEC;
+		klp_try_switch_all(nudge);
+		if (!klp_all_switched()) {
+			delay = klp_retry_ms ? klp_retry_ms : KLP_RETRY_MIN_MS;
+			klp_retry_ms = min(delay * 2, KLP_RETRY_MAX_MS);
+			mod_delayed_work(system_wq, &klp_transition_work,
+					 msecs_to_jiffies(delay));
+			goto unlock;
+		}
+	}
+	klp_complete_transition();
+unlock:
+	mutex_unlock(&klp_mutex);
+}
+
+/**
+ * klp_complete_transition() - every task is in the target universe
+ *
+ * Ends the transition and hands the patch to the callback given to
+ * klp_transition_start().  Called with klp_mutex held.
+ */
+void klp_complete_transition(void)
+{
+	struct klp_patch *patch = klp_transition_patch;
+	klp_transition_done_t done = klp_transition_done;
+	int target = klp_target_state;
+
+	lockdep_assert_held(&klp_mutex);
+
+	/* Unpatching: no task uses the patch's variants any more. */
+	if (target == KLP_TRANSITION_UNPATCHED)
+		klp_unredirect(patch, NULL);
+	klp_transition_end();
+	pr_debug("%s: transition to %s done in %llu us\n", patch->mod->name,
+		 target == KLP_TRANSITION_PATCHED ? "patched" : "unpatched",
+		 patch->transition_ns / NSEC_PER_USEC);
+	done(patch, target);
+}
+
+/**
+ * klp_transition_in_progress() - the patch in transition, or NULL
+ */
+struct klp_patch *klp_transition_in_progress(void)
+{
+	lockdep_assert_held(&klp_mutex);
+	return klp_transition_patch;
+}
+
+/**
+ * klp_reverse_transition() - send every task back where it came from
+ *
+ * The target becomes the initial universe: tasks that had switched
+ * switch back, the others are already there.  Called with klp_mutex held.
+ */
+void klp_reverse_transition(void)
+{
+	struct klp_patch *patch = klp_transition_patch;
+	int target = klp_target_state;
+
+	lockdep_assert_held(&klp_mutex);
+
+	pr_info("%s: reversing the transition to %s\n", patch->mod->name,
+		target == KLP_TRANSITION_PATCHED ? "patched" : "unpatched");
+
+	write_lock_irq(&tasklist_lock);
+	WRITE_ONCE(klp_target_state, !target);
+	write_unlock_irq(&tasklist_lock);
+	/*
+	 * A task that cleared its flag before the new target was published
+	 * may still be writing the old one: wait for it (switches run with
+	 * preemption disabled), then flag whoever is not at the new target.
+	 */
+	synchronize_rcu();
+
+	kvfree(klp_ranges);
+	klp_ranges = NULL;
+	klp_nr_ranges = 0;
+	if (klp_build_ranges(patch, !target))
+		pr_warn("%s: out of memory, tasks switch back only at the kernel boundary\n",
+			patch->mod->name);
+
+	atomic_set(&klp_pending, 1);
+	klp_retry_ms = 0;
+	klp_transition_start_ns = ktime_get_ns();
+	klp_flag_all();
+	klp_kick();
+	mod_delayed_work(system_wq, &klp_transition_work, 0);
+}
+
+/**
+ * klp_force_transition() - declare every task switched
+ *
+ * For a transition that cannot complete.  Tasks that did not reach a safe
+ * point may still run the code they leave, so the patch module can never
+ * be removed.  Called with klp_mutex held.
+ */
+void klp_force_transition(void)
+{
+	struct klp_patch *patch = klp_transition_patch;
+	struct task_struct *g, *task;
+	int cpu;
+
+	lockdep_assert_held(&klp_mutex);
+
+	pr_warn("%s: forcing the transition: tasks are switched without a safe point; the module stays loaded\n",
+		patch->mod->name);
+	patch->forced = true;
+
+	rcu_read_lock();
+	for_each_process_thread(g, task)
+		if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+			klp_switch(task);
+	rcu_read_unlock();
+	for_each_possible_cpu(cpu)
+		if (test_and_clear_tsk_thread_flag(idle_task(cpu),
+						   TIF_PATCH_PENDING))
+			klp_switch(idle_task(cpu));
+
+	klp_complete_transition();
+}
+
+/**
+ * klp_transition_blockers() - describe the tasks that have not switched
+ * @buf: a sysfs buffer
+ *
+ * One line per task: pid, comm and why: the replaced function found on
+ * its stack, "running" or "unreliable stack".  Called with klp_mutex held.
+ */
+ssize_t klp_transition_blockers(char *buf)
+{
+	struct task_struct *g, *task;
+	unsigned long where;
+	ssize_t len = 0;
+	int ret;
+
+	lockdep_assert_held(&klp_mutex);
+
+	rcu_read_lock();
+	for_each_process_thread(g, task) {
+		if (!klp_patch_pending(task))
+			continue;
+		if (len > PAGE_SIZE - 128) {
+			len += sysfs_emit_at(buf, len, "...\n");
+			break;
+		}
+		ret = klp_try_switch_task(task, true, &where);
+		len += sysfs_emit_at(buf, len, "%d %s ", task_pid_nr(task),
+				     task->comm);
+		if (ret == -EBUSY)
+			len += sysfs_emit_at(buf, len, "running\n");
+		else if (ret == -EINVAL)
+			len += sysfs_emit_at(buf, len, "unreliable stack\n");
+		else if (ret == -EADDRINUSE)
+			len += sysfs_emit_at(buf, len, "%pS\n", (void *)where);
+		else
+			len += sysfs_emit_at(buf, len, "pending\n");
+	}
+	rcu_read_unlock();
+	return len;
+}

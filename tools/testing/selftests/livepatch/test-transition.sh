@@ -1,0 +1,391 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The consistency model: during a transition each task runs either the old
+# or the new code and switches at a safe point.  The kthread of
+# test_klp_busy sleeps inside test_klp_busy_sleeper() while its "block"
+# parameter is set, which holds up any transition of a patch of that
+# function (test_klp_busy_patch, test_klp_busy_force):
+#  - the held-up transition: "transition", "blockers", /proc/<pid>/patch_state
+#    of the shell, of a sleeping process, of a child forked meanwhile and of
+#    the kthread; it completes once the kthread is let go, and
+#    "transition_ns" tells how long it took;
+#  - reversing the enabling and the disabling transitions;
+#  - transitions that nothing holds up, with processes calling getpid()
+#    all the time (test_klp-hammer);
+#  - forcing a transition: the patch module can never be removed after
+#    that.  It stays loaded until reboot, which is why that test uses a
+#    module of its own, test_klp_busy_force, and runs last.
+
+. "$(dirname "$0")/functions.sh"
+
+TARGET=test_klp_busy
+PATCH=test_klp_busy_patch
+FORCED=test_klp_busy_force
+VMLINUX=test_klp_vmlinux
+VMLINUX_PATCHED="$VMLINUX: this has been live patched"
+BLOCK=/sys/module/$TARGET/parameters/block
+HAMMER=$KLP_DIR/test_klp-hammer
+NR_HAMMERS=8
+# How the blockers name the original and the replacement on a stack.
+ORIG_RE='test_klp_busy_sleeper\+'
+REPL_RE='test_klp_busy_patch_sleeper'
+
+# Every wait of this test: 5 s.
+WAIT_MS=5000
+# How long a held-up transition must be seen in progress.
+HOLD_MS=200
+
+klp_setup $TARGET $PATCH $FORCED $VMLINUX
+
+# Background processes: killed when the script ends, however it ends.
+bg_pids=()
+
+kill_bg()
+{
+	[ ${#bg_pids[@]} -eq 0 ] && return 0
+	kill "${bg_pids[@]}" 2>/dev/null
+	wait "${bg_pids[@]}" 2>/dev/null
+	bg_pids=()
+}
+
+klp_on_cleanup kill_bg
+# Let the kthread go before the cleanup disables the patches.
+klp_on_cleanup "klp_write $BLOCK 0"
+
+param()
+{
+	klp_param "$@"
+}
+
+# above MODULE PARAM VALUE: the counter PARAM of MODULE is above VALUE.
+# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
+above()
+{
+	[ "$(param "$1" "$2")" -gt "$3" ] 2>/dev/null
+}
+
+# assert_grows WHAT MODULE PARAM: the counter increases within 5 s.
+assert_grows()
+{
+	local before
+
+	before=$(param "$2" "$3")
+	if klp_poll_ms $WAIT_MS above "$2" "$3" "${before:-0}"; then
+		klp_pass "$1"
+	else
+		klp_fail "$1" "$2 $3 stays at '$before'"
+	fi
+}
+
+# assert_steady WHAT MODULE PARAM: the counter does not change for 200 ms.
+assert_steady()
+{
+	local before after
+
+	before=$(param "$2" "$3")
+	sleep 0.2
+	after=$(param "$2" "$3")
+	if [ -n "$before" ] && [ "$before" = "$after" ]; then
+		klp_pass "$1"
+	else
+		klp_fail "$1" "$2 $3 went from '$before' to '$after'"
+	fi
+}
+
+# assert_state WHAT PID STATE: /proc/PID/patch_state reads STATE.
+assert_state()
+{
+	assert_eq "$1" "$3" "$(klp_patch_state "$2")"
+}
+
+# Load test_klp_busy; its kthread enters test_klp_busy_sleeper() at once
+# and sleeps there (block=1).  Sets kpid.
+start_target()
+{
+	kpid=
+	klp_load_mod $TARGET || return 1
+	kpid=$(param $TARGET pid)
+	assert_file_content "/proc/$kpid/comm" $TARGET \
+		"the kthread of $TARGET runs (pid '$kpid')"
+	if klp_poll_ms $WAIT_MS above $TARGET calls 0; then
+		klp_pass "the kthread sleeps in test_klp_busy_sleeper()"
+	else
+		klp_fail "the kthread sleeps in test_klp_busy_sleeper()" \
+			"calls reads '$(param $TARGET calls)'"
+	fi
+}
+
+stop_target()
+{
+	klp_write "$BLOCK" 0
+	klp_remove $TARGET
+}
+
+# assert_held PATCH REGEX: the transition of PATCH stays in progress for
+# 200 ms and the blockers name the kthread, in the function that REGEX
+# matches.
+assert_held()
+{
+	local p=$1 regex=$2
+
+	if klp_holds_ms $HOLD_MS klp_in_transition "$p"; then
+		klp_pass "$p: transition stays 1 for $HOLD_MS ms"
+	else
+		klp_fail "$p: transition stays 1 for $HOLD_MS ms" \
+			"transition reads '$(klp_read "$KLP_SYSFS/$p/transition")'"
+	fi
+	if klp_poll_ms $WAIT_MS klp_blocked_by "$p" "$kpid" "$regex"; then
+		klp_pass "$p: blockers name the kthread $kpid in $regex"
+	else
+		klp_fail "$p: blockers name the kthread $kpid in $regex" \
+			"blockers: '$(klp_blockers "$p" | tr '\n' ';')'"
+	fi
+}
+
+# counter_stopped MODULE PARAM: the counter does not change for 100 ms.
+# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
+counter_stopped()
+{
+	local before
+
+	before=$(param "$1" "$2")
+	sleep 0.1
+	[ "$before" = "$(param "$1" "$2")" ]
+}
+
+# alive: all the getpid() callers still run.
+# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
+alive()
+{
+	local pid
+
+	for pid in "${hammers[@]}"; do
+		kill -0 "$pid" 2>/dev/null || return 1
+	done
+}
+
+# all_idle: the patch_state of every getpid() caller reads -1.
+# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
+all_idle()
+{
+	local pid
+
+	for pid in "${hammers[@]}"; do
+		klp_patch_state_is "$pid" -1 || return 1
+	done
+}
+
+dir=$KLP_SYSFS/$PATCH
+fdir=$KLP_SYSFS/$FORCED
+hammers=()
+
+# --- Outside transitions.
+assert_true "/proc/self/patch_state reads -1 without a transition" \
+	klp_self_patch_state_is -1
+assert_eq "patch_state of cat reads -1 without a transition" -1 \
+	"$(cat /proc/self/patch_state 2>&1)"
+assert_state "patch_state of init reads -1 without a transition" 1 -1
+assert_eq "mode of /proc/self/patch_state is 400" 400 \
+	"$(stat -c %a /proc/self/patch_state 2>&1)"
+
+# --- The sleeping kthread holds up the transition.
+klp_info "a kthread sleeping in the patched function"
+start_target
+assert_steady "calls stays put while the kthread sleeps" $TARGET calls
+
+# A process that sleeps in user space's nanosleep: a clean stack.
+sleep 100 &
+sleeper=$!
+bg_pids+=("$sleeper")
+
+t0=$(klp_now_ms)
+klp_load_mod $PATCH
+assert_held $PATCH "$ORIG_RE"
+assert_file_content "$dir/enabled" 1 "$PATCH: enabled reads 1 during the transition"
+for entry in blockers:444 transition_ns:444; do
+	file=${entry%:*}
+	mode=${entry##*:}
+	assert_eq "mode of $PATCH/$file is $mode" "$mode" \
+		"$(stat -c %a "$dir/$file" 2>&1)"
+done
+assert_file_content "$dir/transition_ns" 0 \
+	"$PATCH: transition_ns reads 0 before a transition completed"
+
+assert_true "this shell switches to the patched state within 1 s" \
+	klp_poll_ms 1000 klp_self_patch_state_is 1
+assert_state "/proc/$$/patch_state (this shell) reads 1" $$ 1
+assert_state "/proc/$kpid/patch_state (the held kthread) reads 0" "$kpid" 0
+assert_true "the sleeping process $sleeper switches within 1 s" \
+	klp_poll_ms 1000 klp_patch_state_is "$sleeper" 1
+assert_true "the sleeping process $sleeper is still alive" \
+	kill -0 "$sleeper"
+
+# A child forked now starts in the state of its parent.
+sleep 100 &
+child=$!
+bg_pids+=("$child")
+assert_state "a child forked during the transition reads 1" "$child" 1
+
+assert_file_content "/sys/module/$PATCH/parameters/new_calls" 0 \
+	"the replacement has not run while the kthread sleeps in the original"
+assert_true "$PATCH is still in transition after these checks" \
+	klp_in_transition $PATCH
+
+klp_info "letting the kthread go"
+assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+klp_wait_transition $PATCH $WAIT_MS
+t1=$(klp_now_ms)
+assert_file_content "$dir/enabled" 1 "$PATCH: enabled reads 1 after the transition"
+assert_eq "$PATCH: blockers is empty after the transition" "" \
+	"$(cat "$dir/blockers" 2>&1)"
+ns=$(klp_read "$dir/transition_ns")
+assert_true "$PATCH: transition_ns ($ns) covers the $HOLD_MS ms it was held" \
+	[ "${ns:-0}" -ge $((HOLD_MS * 1000000)) ]
+assert_true "$PATCH: transition_ns ($ns) is not more than the $((t1 - t0)) ms measured around it" \
+	[ "${ns:-0}" -le $(((t1 - t0 + 1) * 1000000)) ]
+assert_true "/proc/self/patch_state reads -1 after the transition" \
+	klp_self_patch_state_is -1
+assert_state "/proc/$kpid/patch_state reads -1 after the transition" "$kpid" -1
+assert_state "the sleeping process reads -1 after the transition" "$sleeper" -1
+assert_true "the sleeping process $sleeper survived the transition" \
+	kill -0 "$sleeper"
+kill_bg
+
+assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
+assert_steady "the original does not run: calls stays put" $TARGET calls
+
+klp_disable $PATCH $WAIT_MS
+assert_grows "the original runs again after disabling: calls grows" \
+	$TARGET calls
+assert_steady "the replacement no longer runs: new_calls stays put" \
+	$PATCH new_calls
+klp_remove $PATCH
+stop_target
+
+# --- Reversing the enabling transition.
+klp_info "reversing the enabling transition"
+start_target
+klp_load_mod $PATCH
+assert_held $PATCH "$ORIG_RE"
+assert_write_ok "$PATCH: write 0 to enabled during the transition" \
+	"$dir/enabled" 0
+unblocked=0
+if ! klp_poll_ms $WAIT_MS klp_patch_gone $PATCH; then
+	klp_info "$PATCH is still there while the kthread sleeps: letting it go"
+	klp_write "$BLOCK" 0
+	unblocked=1
+fi
+klp_wait_gone $PATCH $WAIT_MS
+[ $unblocked = 1 ] || assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+assert_grows "the original keeps running: calls grows" $TARGET calls
+assert_file_content "/sys/module/$PATCH/parameters/new_calls" 0 \
+	"the replacement never ran"
+klp_remove $PATCH
+stop_target
+
+# --- Reversing the disabling transition.
+klp_info "reversing the disabling transition"
+start_target
+klp_write "$BLOCK" 0
+klp_load_mod $PATCH
+klp_wait_transition $PATCH $WAIT_MS
+assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
+# The replacement honours block too: the kthread sleeps in it.
+assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
+if klp_poll_ms $WAIT_MS counter_stopped $PATCH new_calls; then
+	klp_pass "the kthread sleeps in the replacement"
+else
+	klp_fail "the kthread sleeps in the replacement" "new_calls keeps growing"
+fi
+assert_write_ok "$PATCH: write 0 to enabled" "$dir/enabled" 0
+assert_held $PATCH "$REPL_RE"
+assert_state "/proc/$kpid/patch_state reads 1 (it still runs the replacement)" \
+	"$kpid" 1
+assert_file_content "$dir/enabled" 0 "$PATCH: enabled reads 0 while disabling"
+assert_write_ok "$PATCH: write 1 to enabled during the disabling transition" \
+	"$dir/enabled" 1
+klp_wait_transition $PATCH $WAIT_MS
+assert_file_content "$dir/enabled" 1 "$PATCH: enabled reads 1 after the reversal"
+assert_dir "$dir" "$PATCH stays in $KLP_SYSFS"
+assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+assert_grows "the replacement still runs: new_calls grows" $PATCH new_calls
+assert_steady "the original does not run: calls stays put" $TARGET calls
+klp_disable $PATCH $WAIT_MS
+klp_remove $PATCH
+stop_target
+
+# --- Transitions that nothing holds up.
+klp_info "a transition that nothing holds up"
+klp_load_mod $VMLINUX
+klp_wait_transition $VMLINUX $WAIT_MS
+assert_file_content /proc/cmdline "$VMLINUX_PATCHED"
+ns=$(klp_read "$KLP_SYSFS/$VMLINUX/transition_ns")
+assert_true "$VMLINUX: transition_ns ($ns) is not 0" [ "${ns:-0}" -gt 0 ]
+# Driven by the switches of the tasks, not by a periodic poll: far less
+# than a second, even in a slow virtual machine.
+assert_true "$VMLINUX: transition_ns ($ns) is below 1 s" \
+	[ "${ns:-1000000000}" -lt 1000000000 ]
+klp_disable $VMLINUX $WAIT_MS
+klp_remove $VMLINUX
+
+if [ -x "$HAMMER" ]; then
+	klp_info "$NR_HAMMERS processes calling getpid()"
+	for ((i = 0; i < NR_HAMMERS; i++)); do
+		"$HAMMER" 120 &
+		hammers+=("$!")
+		bg_pids+=("$!")
+	done
+	sleep 0.2
+	assert_true "the $NR_HAMMERS processes run" alive
+	klp_load_mod $VMLINUX
+	klp_wait_transition $VMLINUX $WAIT_MS
+	assert_file_content /proc/cmdline "$VMLINUX_PATCHED" \
+		"/proc/cmdline is patched with the processes running"
+	ns=$(klp_read "$KLP_SYSFS/$VMLINUX/transition_ns")
+	assert_true "$VMLINUX: transition_ns ($ns) is not 0" [ "${ns:-0}" -gt 0 ]
+	assert_true "the patch_state of all $NR_HAMMERS reads -1 after the transition" \
+		all_idle
+	assert_true "the $NR_HAMMERS processes survived the transition" alive
+	klp_disable $VMLINUX $WAIT_MS
+	assert_true "the patch_state of all $NR_HAMMERS reads -1 after disabling" \
+		all_idle
+	assert_true "the $NR_HAMMERS processes survived disabling" alive
+	klp_remove $VMLINUX
+	kill_bg
+else
+	klp_info "skipped: no $HAMMER (not built): no test with getpid() callers"
+fi
+
+# --- Forcing the transition.  The module of a forced patch can never be
+# removed: test_klp_busy_force stays loaded until reboot.
+if klp_mod_loaded $FORCED; then
+	klp_info "skipped: $FORCED, forced by an earlier run, is loaded until reboot"
+else
+	klp_info "forcing the transition"
+	start_target
+	klp_load_mod $FORCED
+	assert_held $FORCED "$ORIG_RE"
+	klp_mark_log
+	klp_forced $FORCED
+	assert_write_ok "$FORCED: write 1 to force" "$fdir/force" 1
+	assert_file_content "$fdir/transition" 0 \
+		"$FORCED: transition reads 0 at once"
+	assert_file_content "$fdir/enabled" 1 "$FORCED: enabled reads 1"
+	assert_eq "$FORCED: blockers is empty" "" "$(cat "$fdir/blockers" 2>&1)"
+	assert_true "the kernel warns about forcing the transition" \
+		grep -qi forc <<< "$(klp_log_since_mark)"
+	assert_write_fails "$FORCED: writing 1 to force without a transition is refused with EINVAL" \
+		"$fdir/force" 1 EINVAL
+	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+	assert_grows "the replacement runs: new_calls grows" $FORCED new_calls
+	klp_disable $FORCED $WAIT_MS
+	assert_grows "the original runs again: calls grows" $TARGET calls
+	assert_false "rmmod of the forced $FORCED is refused" klp_unload $FORCED
+	assert_true "$FORCED stays loaded" klp_mod_loaded $FORCED
+	# It does no harm: nothing calls into it any more.
+	klp_mod_loaded $FORCED && klp_keep $FORCED
+	stop_target
+fi
+
+klp_finish

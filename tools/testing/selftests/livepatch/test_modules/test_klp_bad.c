@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A live patch module that is malformed on purpose.  The string parameter
+ * "mode" picks the defect; klp_enable_patch() must refuse each of them and
+ * the module then fails to load with the error it returned:
+ *
+ *   null_func      cmdline_proc_show() without a replacement (NULL new_func)
+ *   no_symbol      a function that does not exist in vmlinux
+ *   long_objname   an object name longer than MODULE_NAME_LEN - 1
+ *   slash_objname  an object name containing '/', never a module name
+ *   dup_func       cmdline_proc_show() twice in the same object
+ *   bad_sympos     cmdline_proc_show() with old_sympos = 5, although the
+ *                  name is unique in vmlinux (only 0 and 1 are valid)
+ *   notrace        native_sched_clock(): noinstr, hence notrace, so it has
+ *                  no ftrace location on x86_64
+ *   ambiguous      the function named by the "ambiguous" parameter, a name
+ *                  that exists more than once in vmlinux, without old_sympos
+ *
+ * Two well-formed variants load and patch:
+ *
+ *   sympos_one     cmdline_proc_show() with old_sympos = 1
+ *   sympos_ok      the "ambiguous" function with old_sympos = 2
+ *
+ * The replacement used for the "ambiguous" function ignores its arguments
+ * and returns 0, which is harmless only for a few kinds of function (for a
+ * show() callback it means empty output).  The caller must choose the name
+ * accordingly and must not rely on that function while it is patched.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/livepatch.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+
+static char *mode = "";
+module_param(mode, charp, 0400);
+MODULE_PARM_DESC(mode, "Defect of the patch: null_func, no_symbol, long_objname, slash_objname, dup_func, bad_sympos, notrace, ambiguous; or sympos_one, sympos_ok");
+
+static char *ambiguous = "";
+module_param(ambiguous, charp, 0400);
+MODULE_PARM_DESC(ambiguous, "Function with more than one instance in vmlinux, for the modes ambiguous and sympos_ok");
+
+static int test_klp_bad_cmdline_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%s: this has been live patched\n", KBUILD_MODNAME);
+	return 0;
+}
+
+static int test_klp_bad_value(void)
+{
+	return 3;
+}
+
+static u64 test_klp_bad_sched_clock(void)
+{
+	return 0;
+}
+
+static long test_klp_bad_stub(void)
+{
+	return 0;
+}
+
+struct test_klp_bad_case {
+	const char *mode;
+	const char *objname;	/* NULL: vmlinux */
+	const char *old_name;	/* NULL: the "ambiguous" parameter */
+	void *new_func;
+	unsigned long old_sympos;
+	bool twice;
+};
+
+static const struct test_klp_bad_case test_klp_bad_cases[] = {
+	{
+		.mode = "null_func",
+		.old_name = "cmdline_proc_show",
+	},
+	{
+		.mode = "no_symbol",
+		.old_name = "test_klp_no_such_function_xyz",
+		.new_func = test_klp_bad_cmdline_show,
+	},
+	{
+		.mode = "long_objname",
+		.objname = "test_klp_object_name_that_is_much_too_long_for_any_module_name_x",
+		.old_name = "test_klp_target_value",
+		.new_func = test_klp_bad_value,
+	},
+	{
+		.mode = "slash_objname",
+		.objname = "bad/name",
+		.old_name = "test_klp_target_value",
+		.new_func = test_klp_bad_value,
+	},
+	{
+		.mode = "dup_func",
+		.old_name = "cmdline_proc_show",
+		.new_func = test_klp_bad_cmdline_show,
+		.twice = true,
+	},
+	{
+		.mode = "bad_sympos",
+		.old_name = "cmdline_proc_show",
+		.new_func = test_klp_bad_cmdline_show,
+		.old_sympos = 5,
+	},
+	{
+		.mode = "notrace",
+		.old_name = "native_sched_clock",
+		.new_func = test_klp_bad_sched_clock,
+	},
+	{
+		.mode = "ambiguous",
+		.new_func = test_klp_bad_stub,
+	},
+	{
+		.mode = "sympos_one",
+		.old_name = "cmdline_proc_show",
+		.new_func = test_klp_bad_cmdline_show,
+		.old_sympos = 1,
+	},
+	{
+		.mode = "sympos_ok",
+		.new_func = test_klp_bad_stub,
+		.old_sympos = 2,
+	},
+};
+
+/* At most two functions (dup_func) and the terminating entry. */
+static struct klp_func test_klp_bad_funcs[3];
+static struct klp_object test_klp_bad_objs[2];
+
+static struct klp_patch test_klp_bad_patch = {
+	.mod = THIS_MODULE,
+	.objs = test_klp_bad_objs,
+};
+
+static const struct test_klp_bad_case *test_klp_bad_find_case(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(test_klp_bad_cases); i++)
+		if (!strcmp(mode, test_klp_bad_cases[i].mode))
+			return &test_klp_bad_cases[i];
+	return NULL;
+}
+
+static int __init test_klp_bad_init(void)
+{
+	const struct test_klp_bad_case *c = test_klp_bad_find_case();
+	struct klp_func *func = &test_klp_bad_funcs[0];
+
+	if (!c) {
+		pr_err("unknown mode '%s'\n", mode);
+		return -EINVAL;
+	}
+
+	func->old_name = c->old_name ? c->old_name : ambiguous;
+	if (!func->old_name[0]) {
+		pr_err("mode %s needs the parameter ambiguous=<function>\n",
+		       mode);
+		return -EINVAL;
+	}
+	func->new_func = c->new_func;
+	func->old_sympos = c->old_sympos;
+	if (c->twice)
+		test_klp_bad_funcs[1] = *func;
+
+	test_klp_bad_objs[0].name = c->objname;
+	test_klp_bad_objs[0].funcs = test_klp_bad_funcs;
+
+	return klp_enable_patch(&test_klp_bad_patch);
+}
+
+static void __exit test_klp_bad_exit(void)
+{
+}
+
+module_init(test_klp_bad_init);
+module_exit(test_klp_bad_exit);
+MODULE_LICENSE("GPL");
+MODULE_INFO(livepatch, "Y");
+MODULE_DESCRIPTION("Livepatch selftest: malformed live patches, one per mode");

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Not a live patch: a module whose kthread can hold up a live patch
+ * transition.  The kthread "test_klp_busy" calls test_klp_busy_sleeper()
+ * in a loop; the function sleeps as long as the parameter "block" is set,
+ * so the kthread then has it on its stack and cannot switch to a patch
+ * that replaces it.  Writing 0 to /sys/module/test_klp_busy/parameters/block
+ * lets it return.
+ *
+ * Read-only parameters: "calls" counts the calls of this variant of the
+ * function (a live patch of it counts its own), "pid" is the pid of the
+ * kthread.
+ *
+ * The kthread gets a pointer to "block" as its kthread_data(), so that a
+ * replacement of test_klp_busy_sleeper() can honour the same flag without
+ * linking to this module.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compiler.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/init.h>
+#include <linux/kernel.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+
+void test_klp_busy_sleeper(void);
+
+static bool block = true;
+module_param(block, bool, 0644);
+MODULE_PARM_DESC(block, "test_klp_busy_sleeper() sleeps while this is set (default: 1)");
+
+static unsigned long calls;
+module_param(calls, ulong, 0444);
+MODULE_PARM_DESC(calls, "Calls of test_klp_busy_sleeper() of this module");
+
+static int pid;
+module_param(pid, int, 0444);
+MODULE_PARM_DESC(pid, "Pid of the kthread");
+
+static struct task_struct *test_klp_busy_task;
+
+/*
+ * Global and never inlined: a symbol of its own, unique in kallsyms, and
+ * an ftrace location for a live patch.  Only the kthread calls it.
+ */
+noinline void test_klp_busy_sleeper(void)
+{
+	WRITE_ONCE(calls, calls + 1);
+	while (READ_ONCE(block) && !kthread_should_stop())
+		usleep_range(5000, 6000);
+}
+
+static int test_klp_busy_fn(void *data)
+{
+	while (!kthread_should_stop()) {
+		test_klp_busy_sleeper();
+		usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+static int __init test_klp_busy_init(void)
+{
+	test_klp_busy_task = kthread_run(test_klp_busy_fn, &block,
+					 KBUILD_MODNAME);
+	if (IS_ERR(test_klp_busy_task))
+		return PTR_ERR(test_klp_busy_task);
+	pid = task_pid_nr(test_klp_busy_task);
+	return 0;
+}
+
+static void __exit test_klp_busy_exit(void)
+{
+	kthread_stop(test_klp_busy_task);
+}
+
+module_init(test_klp_busy_init);
+module_exit(test_klp_busy_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Livepatch selftest: kthread that sleeps in a function to be patched");

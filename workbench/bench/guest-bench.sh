@@ -1,0 +1,80 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# In the guest: the benchmark, printing "BENCH <metric> <value>" lines.
+# The same script runs on every kernel: it uses only the mainline API and
+# sysfs ABI, and measures time from user space.
+set -u
+cd /usr/share/wb/bench
+N=${BENCH_CALLS:-2000000}
+REPS=${BENCH_REPS:-5}
+RUNS=${BENCH_RUNS:-20}
+sys=/sys/kernel/livepatch/klp_bench_patch
+
+# EPOCHREALTIME is a bash builtin variable: no fork to read the clock.
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $(( 10#$t )); }
+
+# Poll for the end of the transition; prints its latency in us, measured
+# from $1 (us).  Bash builtins only: a fork per poll would cost more than
+# what is measured.
+wait_transition()
+{
+	local t0=$1 v deadline=$(( $1 + 60000000 ))
+	while :; do
+		v=0
+		[ -e "$sys/transition" ] && read -r v < "$sys/transition"
+		if [ "$v" = 0 ]; then
+			echo $(( $(now_us) - t0 ))
+			return 0
+		fi
+		if [ "$(now_us)" -gt $deadline ]; then
+			echo "BENCH error transition-stuck" >&2
+			echo -1
+			return 1
+		fi
+	done
+}
+
+percall()
+{
+	local name=$1 r
+	for r in $(seq "$REPS"); do
+		echo "$N" > /sys/kernel/klp_bench/run
+		echo "BENCH $name $(cat /sys/kernel/klp_bench/run)"
+	done
+}
+
+# P2: enable and disable latency, from the write to the end of the
+# transition.
+transitions()
+{
+	local tag=$1 r t0
+	for r in $(seq "$RUNS"); do
+		t0=$(now_us)
+		insmod klp_bench_patch.ko
+		echo "BENCH ${tag}_enable_us $(wait_transition "$t0")"
+		# The kernel's own measure, where the kernel offers one.
+		[ -e $sys/transition_ns ] &&
+			echo "BENCH ${tag}_enable_kernel_us $(( $(cat $sys/transition_ns) / 1000 ))"
+		t0=$(now_us)
+		echo 0 > $sys/enabled
+		echo "BENCH ${tag}_disable_us $(wait_transition "$t0")"
+		while [ -d $sys ]; do sleep 0.001; done
+		rmmod klp_bench_patch
+	done
+}
+
+insmod klp_bench_target.ko
+percall p1_unpatched_ps
+insmod klp_bench_patch.ko
+wait_transition "$(now_us)" >/dev/null
+[ "$(cat /sys/kernel/klp_bench/value)" = 2 ] || echo "BENCH error not-patched"
+percall p1_patched_ps
+echo 0 > $sys/enabled
+wait_transition "$(now_us)" >/dev/null
+while [ -d $sys ]; do sleep 0.01; done
+rmmod klp_bench_patch
+
+transitions p2_idle
+
+rmmod klp_bench_target
