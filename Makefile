@@ -6,7 +6,7 @@
 ARCH ?= x86_64
 WB := WB_ARCH=$(ARCH) ./workbench/wb
 
-.PHONY: demo test test-vanilla gate shell
+.PHONY: demo test test-vanilla gate shell bench
 
 demo:
 	$(WB) demo
@@ -22,3 +22,6 @@ gate:
 
 shell:
 	$(WB) shell ours
+
+bench:
+	$(WB) bench

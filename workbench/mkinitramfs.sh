@@ -98,6 +98,7 @@ stage_bench()
 	rm -rf "$tmp"
 	mkdir -p "$tmp" "$stage/usr/share/wb/bench"
 	cp "$WB_DIR"/bench/modules/*.c "$WB_DIR"/bench/modules/Makefile "$tmp/"
+	"$WB_DIR/bench/modules/gen-many.sh" "$tmp" "${WB_BENCH_FUNCS:-1000}"
 	make -C "$out" M="$tmp" modules
 	cp "$tmp"/*.ko "$stage/usr/share/wb/bench/"
 	install -m 755 "$WB_DIR/bench/guest-bench.sh" "$stage/usr/share/wb/bench/"

@@ -105,6 +105,7 @@ void klp_forget_object(struct klp_object *obj);
 int klp_redirect(struct klp_patch *patch, struct klp_object *only);
 void klp_unredirect(struct klp_patch *patch, struct klp_object *only);
 unsigned long klp_variant_below(struct klp_func *func);
+void klp_redirect_refresh(struct klp_patch *patch);
 
 /* sysfs.c */
 int klp_sysfs_init(void);

@@ -82,7 +82,9 @@ int klp_object_enable(struct klp_patch *patch, struct klp_object *obj)
 		klp_post_unpatch(obj);
 		return ret;
 	}
-	klp_post_patch(obj);
+	/* During the patch's transition, post_patch runs when it completes. */
+	if (klp_transition_in_progress() != patch)
+		klp_post_patch(obj);
 	return 0;
 }
 
@@ -95,7 +97,9 @@ void klp_object_disable(struct klp_patch *patch, struct klp_object *obj)
 {
 	lockdep_assert_held(&klp_mutex);
 
-	klp_pre_unpatch(obj);
+	/* On the way out, pre_unpatch ran when the transition started. */
+	if (patch->enabled)
+		klp_pre_unpatch(obj);
 	klp_unredirect(patch, obj);
 	klp_post_unpatch(obj);
 }

@@ -28,6 +28,12 @@
 struct klp_site {
 	struct hlist_node node;
 	unsigned long ip;
+	/*
+	 * The steady-state target: the top variant's code while it is not
+	 * in transition, else 0 and the handler looks at the stack of
+	 * variants.  Written under klp_mutex by klp_site_refresh().
+	 */
+	unsigned long fast;
 	struct list_head variants;
 	struct list_head dead;		/* on a disarm's list of emptied sites */
 };
@@ -58,6 +64,7 @@ static void notrace klp_handler(unsigned long ip, unsigned long parent_ip,
 {
 	struct klp_site *site;
 	struct klp_func *func;
+	unsigned long fast;
 	int bit;
 
 	/*
@@ -72,6 +79,12 @@ static void notrace klp_handler(unsigned long ip, unsigned long parent_ip,
 	site = klp_site_lookup(ip);
 	if (unlikely(!site))
 		goto out;	/* being armed or disarmed: run the old code */
+
+	fast = READ_ONCE(site->fast);
+	if (likely(fast)) {
+		klp_arch_set_pc(fregs, fast);
+		goto out;
+	}
 
 	func = list_first_or_null_rcu(&site->variants, struct klp_func,
 				      stack_node);
@@ -117,6 +130,44 @@ static bool klp_ops_registered;	/* under klp_mutex */
 static unsigned long klp_func_ip(const struct klp_func *func)
 {
 	return ftrace_location((unsigned long)func->old_func);
+}
+
+/*
+ * Recompute the steady-state target of @site.  A task can only switch
+ * universes after the transition code's later full barriers, so it never
+ * sees a stale target once it has switched.
+ */
+static void klp_site_refresh(struct klp_site *site)
+{
+	struct klp_func *top;
+
+	top = list_first_entry_or_null(&site->variants, struct klp_func,
+				       stack_node);
+	WRITE_ONCE(site->fast, top && !READ_ONCE(top->transition) ?
+		   (unsigned long)top->new_func : 0);
+}
+
+/**
+ * klp_redirect_refresh() - follow a change of a patch's transition flags
+ * @patch: the patch whose functions' transition flags were just changed
+ */
+void klp_redirect_refresh(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	struct klp_site *site;
+
+	lockdep_assert_held(&klp_mutex);
+
+	klp_for_each_object(patch, obj) {
+		if (!klp_object_present(obj))
+			continue;
+		klp_for_each_func(obj, func) {
+			site = klp_site_lookup(klp_func_ip(func));
+			if (site)
+				klp_site_refresh(site);
+		}
+	}
 }
 
 /* Does an (un)redirect of @only (NULL: all objects) work on @obj? */
@@ -286,8 +337,12 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 		klp_for_each_func(obj, func) {
 			if (func->patched)
 				continue;
-			list_add_rcu(&func->stack_node,
-				     &klp_site_lookup(klp_func_ip(func))->variants);
+			site = klp_site_lookup(klp_func_ip(func));
+			/* A variant in transition: no fast path before it. */
+			if (READ_ONCE(func->transition))
+				WRITE_ONCE(site->fast, 0);
+			list_add_rcu(&func->stack_node, &site->variants);
+			klp_site_refresh(site);
 			func->patched = true;
 		}
 		obj->patched = true;
@@ -354,6 +409,7 @@ void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
 				continue;
 			site = klp_site_lookup(klp_func_ip(func));
 			list_del_rcu(&func->stack_node);
+			klp_site_refresh(site);
 			func->patched = false;
 			if (list_empty(&site->variants)) {
 				list_add_tail(&site->dead, &dead);

@@ -152,7 +152,9 @@ static struct kobj_attribute transition_kobj_attr = __ATTR_RO(transition);
 static struct kobj_attribute force_kobj_attr = __ATTR_WO(force);
 static struct kobj_attribute replace_kobj_attr = __ATTR_RO(replace);
 static struct kobj_attribute stack_order_kobj_attr = __ATTR_RO(stack_order);
-static struct kobj_attribute blockers_kobj_attr = __ATTR_RO(blockers);
+/* Names, pids and kernel code locations: for root only. */
+static struct kobj_attribute blockers_kobj_attr = __ATTR(blockers, 0400,
+							 blockers_show, NULL);
 static struct kobj_attribute transition_ns_kobj_attr = __ATTR_RO(transition_ns);
 
 static struct attribute *klp_patch_attrs[] = {

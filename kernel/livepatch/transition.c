@@ -366,6 +366,7 @@ static void klp_set_func_transition(struct klp_patch *patch, bool on)
 	klp_for_each_object(patch, obj)
 		klp_for_each_func(obj, func)
 			WRITE_ONCE(func->transition, on);
+	klp_redirect_refresh(patch);
 }
 
 /**

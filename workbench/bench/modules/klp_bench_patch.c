@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Benchmark live patch: replaces klp_bench_fn() of klp_bench_target. */
+#include <linux/delay.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
 
@@ -9,8 +10,14 @@ static int new_klp_bench_fn(int x)
 	return 2;
 }
 
+static void new_klp_bench_sleepy(void)
+{
+	msleep(5);
+}
+
 static struct klp_func funcs[] = {
 	{ .old_name = "klp_bench_fn", .new_func = new_klp_bench_fn },
+	{ .old_name = "klp_bench_sleepy", .new_func = new_klp_bench_sleepy },
 	{ }
 };
 

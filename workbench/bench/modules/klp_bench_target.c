@@ -7,8 +7,16 @@
  *                                      picoseconds per call;
  * cat /sys/kernel/klp_bench/value      what klp_bench_fn() returns
  *                                      (1 unpatched, 2 patched).
+ * echo 1 > /sys/kernel/klp_bench/kthread
+ *                                      start a kthread that loops
+ *                                      { klp_bench_sleepy(); msleep(1); },
+ *                                      where klp_bench_sleepy() sleeps 5 ms:
+ *                                      it is in the patched function most
+ *                                      of the time.
  */
+#include <linux/delay.h>
 #include <linux/kobject.h>
+#include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/sysfs.h>
@@ -19,6 +27,44 @@ noinline int klp_bench_fn(int x)
 	return 1;
 }
 EXPORT_SYMBOL_GPL(klp_bench_fn);
+
+noinline void klp_bench_sleepy(void)
+{
+	msleep(5);
+}
+EXPORT_SYMBOL_GPL(klp_bench_sleepy);
+
+static struct task_struct *sleepy_task;
+
+static int klp_bench_sleepy_fn(void *data)
+{
+	while (!kthread_should_stop()) {
+		klp_bench_sleepy();
+		msleep(1);
+	}
+	return 0;
+}
+
+static ssize_t kthread_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	bool on;
+
+	if (kstrtobool(buf, &on))
+		return -EINVAL;
+	if (on && !sleepy_task) {
+		sleepy_task = kthread_run(klp_bench_sleepy_fn, NULL,
+					  "klp_bench_sleepy");
+		if (IS_ERR(sleepy_task)) {
+			sleepy_task = NULL;
+			return -ENOMEM;
+		}
+	} else if (!on && sleepy_task) {
+		kthread_stop(sleepy_task);
+		sleepy_task = NULL;
+	}
+	return count;
+}
 
 static u64 last_ps;
 
@@ -54,7 +100,10 @@ static ssize_t value_show(struct kobject *kobj, struct kobj_attribute *attr,
 
 static struct kobj_attribute run_attr = __ATTR_RW(run);
 static struct kobj_attribute value_attr = __ATTR_RO(value);
-static struct attribute *attrs[] = { &run_attr.attr, &value_attr.attr, NULL };
+static struct kobj_attribute kthread_attr = __ATTR_WO(kthread);
+static struct attribute *attrs[] = {
+	&run_attr.attr, &value_attr.attr, &kthread_attr.attr, NULL
+};
 static const struct attribute_group group = { .attrs = attrs };
 static struct kobject *kobj;
 
@@ -73,6 +122,8 @@ static int __init klp_bench_target_init(void)
 
 static void __exit klp_bench_target_exit(void)
 {
+	if (sleepy_task)
+		kthread_stop(sleepy_task);
 	kobject_put(kobj);
 }
 

@@ -203,7 +203,7 @@ t0=$(klp_now_ms)
 klp_load_mod $PATCH
 assert_held $PATCH "$ORIG_RE"
 assert_file_content "$dir/enabled" 1 "$PATCH: enabled reads 1 during the transition"
-for entry in blockers:444 transition_ns:444; do
+for entry in blockers:400 transition_ns:444; do
 	file=${entry%:*}
 	mode=${entry##*:}
 	assert_eq "mode of $PATCH/$file is $mode" "$mode" \

@@ -1,0 +1,303 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The consistency model, seen from the tasks that switch:
+#  - a process switches to the new code once and back once: processes
+#    call getpid() all the time (test_klp-getpid-watch) while
+#    test_klp_getpid, which marks the pid that getpid() returns, is enabled
+#    and disabled; each counts the changes of the variant that answers;
+#  - a CPU-bound kthread that never sleeps, the one of test_klp_spin,
+#    switches at cond_resched() while the transition of test_klp_busy_patch
+#    is held up by the kthread of test_klp_busy sleeping in the patched
+#    function;
+#  - a kthread that only sleeps between calls of the patched function, the
+#    one of test_klp_busy with block=0, does not hold up a transition: it
+#    switches at kthread_should_stop(), and the transition completes at
+#    once, not at the next periodic poll.
+
+. "$(dirname "$0")/functions.sh"
+
+GETPID=test_klp_getpid
+WATCH=$KLP_DIR/test_klp-getpid-watch
+NR_WATCHERS=8
+SPIN=test_klp_spin
+TARGET=test_klp_busy
+PATCH=test_klp_busy_patch
+BLOCK=/sys/module/$TARGET/parameters/block
+
+# Waits of this test: 5 s, the transitions of test_klp_getpid 10 s.
+WAIT_MS=5000
+GETPID_WAIT_MS=10000
+# How long the watchers run in each state.
+RUN_S=0.3
+# A transition that is not held up completes within 1 s.
+FAST_MS=1000
+
+klp_setup $GETPID $SPIN $TARGET $PATCH
+
+# Background processes: killed when the script ends, however it ends.
+bg_pids=()
+watch_dir=
+
+kill_bg()
+{
+	[ ${#bg_pids[@]} -eq 0 ] && return 0
+	kill "${bg_pids[@]}" 2>/dev/null
+	wait "${bg_pids[@]}" 2>/dev/null
+	bg_pids=()
+}
+
+# shellcheck disable=SC2317 # run by klp_cleanup
+remove_watch_dir()
+{
+	[ -n "$watch_dir" ] && rm -rf "$watch_dir"
+}
+
+klp_on_cleanup remove_watch_dir
+klp_on_cleanup kill_bg
+# Let the kthread go before the cleanup disables the patches.
+klp_on_cleanup "klp_write $BLOCK 0"
+
+param()
+{
+	klp_param "$@"
+}
+
+# above MODULE PARAM VALUE: the counter PARAM of MODULE is above VALUE.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+above()
+{
+	[ "$(param "$1" "$2")" -gt "$3" ] 2>/dev/null
+}
+
+# assert_grows WHAT MODULE PARAM: the counter increases within 5 s.
+assert_grows()
+{
+	local before
+
+	before=$(param "$2" "$3")
+	if klp_poll_ms $WAIT_MS above "$2" "$3" "${before:-0}"; then
+		klp_pass "$1"
+	else
+		klp_fail "$1" "$2 $3 stays at '$before'"
+	fi
+}
+
+# assert_state WHAT PID STATE: /proc/PID/patch_state reads STATE.
+assert_state()
+{
+	assert_eq "$1" "$3" "$(klp_patch_state "$2")"
+}
+
+# Load test_klp_busy with block=BLOCK and wait for its kthread to call
+# test_klp_busy_sleeper().  Sets kpid.
+start_target()
+{
+	kpid=
+	klp_load_mod $TARGET "block=$1" || return 1
+	kpid=$(param $TARGET pid)
+	assert_file_content "/proc/$kpid/comm" $TARGET \
+		"the kthread of $TARGET runs (pid '$kpid')"
+	if klp_poll_ms $WAIT_MS above $TARGET calls 0; then
+		klp_pass "the kthread calls test_klp_busy_sleeper()"
+	else
+		klp_fail "the kthread calls test_klp_busy_sleeper()" \
+			"calls reads '$(param $TARGET calls)'"
+	fi
+}
+
+stop_target()
+{
+	klp_write "$BLOCK" 0
+	klp_remove $TARGET
+}
+
+# --- getpid() switches once each way in every process.
+
+watchers=()
+
+# Watcher I creates its file $watch_dir/I after its first call, and
+# writes its report there when it ends.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+watchers_started()
+{
+	local i
+
+	for ((i = 0; i < ${#watchers[@]}; i++)); do
+		[ -e "$watch_dir/$i" ] || return 1
+	done
+}
+
+# shellcheck disable=SC2317 # run through klp_poll_ms
+watchers_reported()
+{
+	local i
+
+	for ((i = 0; i < ${#watchers[@]}; i++)); do
+		[ -s "$watch_dir/$i" ] || return 1
+	done
+}
+
+# watchers_alive: all the watchers still run (they are not reaped before
+# they are told to end, so this also sees through a crash: the report
+# would be missing).
+# shellcheck disable=SC2317 # run through assert_true
+watchers_alive()
+{
+	local pid
+
+	for pid in "${watchers[@]}"; do
+		kill -0 "$pid" 2>/dev/null || return 1
+	done
+}
+
+# Stop the watchers and check their reports against $1 (what each must
+# have seen, after its pid) and $2 (how to say it).
+collect_watchers()
+{
+	local expect=$1 what=$2 i pid rc failed=()
+
+	kill -TERM "${watchers[@]}" 2>/dev/null
+	if klp_poll_ms $WAIT_MS watchers_reported; then
+		klp_pass "the $NR_WATCHERS watchers report on SIGTERM"
+	else
+		klp_fail "the $NR_WATCHERS watchers report on SIGTERM" \
+			"not all did within $(klp_duration $WAIT_MS)"
+		kill -KILL "${watchers[@]}" 2>/dev/null
+	fi
+	for ((i = 0; i < ${#watchers[@]}; i++)); do
+		pid=${watchers[i]}
+		wait "$pid"
+		rc=$?
+		[ $rc -eq 0 ] || failed+=("$pid:$rc")
+	done
+	bg_pids=()
+	assert_eq "the $NR_WATCHERS watchers exit with status 0" "" \
+		"${failed[*]}"
+
+	for ((i = 0; i < ${#watchers[@]}; i++)); do
+		pid=${watchers[i]}
+		assert_eq "watcher $pid $what" "$pid $expect" \
+			"$(klp_read "$watch_dir/$i")"
+	done
+	watchers=()
+}
+
+check_getpid()
+{
+	local i
+
+	klp_info "$NR_WATCHERS processes watching which getpid() answers"
+	if [ ! -x "$WATCH" ]; then
+		klp_info "skipped: no $WATCH (not built)"
+		return 0
+	fi
+	if ! watch_dir=$(mktemp -d); then
+		klp_fail "make a directory for the reports" "mktemp -d failed"
+		return 1
+	fi
+
+	for ((i = 0; i < NR_WATCHERS; i++)); do
+		"$WATCH" "$watch_dir/$i" &
+		watchers+=("$!")
+		bg_pids+=("$!")
+	done
+	# Before the patch comes, each has seen the old getpid(): a process
+	# forked during the transition would start in the state of this
+	# shell.
+	if klp_poll_ms $WAIT_MS watchers_started; then
+		klp_pass "the $NR_WATCHERS watchers made their first call"
+	else
+		klp_fail "the $NR_WATCHERS watchers made their first call" \
+			"not all within $(klp_duration $WAIT_MS)"
+	fi
+
+	if ! klp_load $GETPID; then
+		if [ "$KLP_ERRNO" = ENODEV ]; then
+			klp_info "skipped: $GETPID: no __x64_sys_getpid() to patch on $(uname -m)"
+		else
+			klp_fail "insmod $GETPID" "$KLP_ERR"
+		fi
+		kill_bg
+		watchers=()
+		return 0
+	fi
+	klp_pass "insmod $GETPID"
+	klp_wait_transition $GETPID $GETPID_WAIT_MS
+	sleep $RUN_S
+	assert_true "the watchers run with the patch enabled" watchers_alive
+	# Under QEMU's TCG, the emulated CPUs race on code that ftrace
+	# rewrites while another CPU runs it in a tight loop: a stale int3 at
+	# the function entry is executed after the rewrite, which crashes the
+	# unpatched kernel the same way.  There, the watchers stop before the
+	# patch is disabled and only the way in is checked.
+	if grep -q 'QEMU TCG' /proc/cpuinfo; then
+		klp_info "QEMU TCG: the watchers stop before the patch is disabled"
+		collect_watchers "changes=1 first=old last=new errors=0" \
+			"switched to the new getpid() exactly once"
+		klp_disable $GETPID $GETPID_WAIT_MS
+		klp_remove $GETPID
+		return 0
+	fi
+	klp_disable $GETPID $GETPID_WAIT_MS
+	sleep $RUN_S
+	assert_true "the watchers run after the patch is disabled" \
+		watchers_alive
+	collect_watchers "changes=2 first=old last=old errors=0" \
+		"switched to the new getpid() once and back once"
+	klp_remove $GETPID
+}
+
+check_getpid
+
+# --- A CPU-bound kthread switches at cond_resched().
+klp_info "a CPU-bound kthread next to a kthread that holds up the transition"
+start_target 1
+klp_load_mod $SPIN
+spid=$(param $SPIN pid)
+assert_file_content "/proc/$spid/comm" $SPIN \
+	"the kthread of $SPIN runs (pid '$spid')"
+assert_grows "the kthread of $SPIN spins: loops grows" $SPIN loops
+
+klp_load_mod $PATCH
+assert_true "$PATCH: the sleeping kthread holds up the transition" \
+	klp_in_transition $PATCH
+assert_true "the spinning kthread $spid switches within 1 s" \
+	klp_poll_ms 1000 klp_patch_state_is "$spid" 1
+assert_state "/proc/$kpid/patch_state (the sleeping kthread) reads 0" \
+	"$kpid" 0
+assert_true "$PATCH is still in transition" klp_in_transition $PATCH
+assert_grows "the kthread of $SPIN still spins: loops grows" $SPIN loops
+
+klp_info "letting the kthread of $TARGET go"
+assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+klp_wait_transition $PATCH $WAIT_MS
+assert_state "/proc/$spid/patch_state reads -1 after the transition" \
+	"$spid" -1
+klp_disable $PATCH $WAIT_MS
+klp_remove $PATCH
+klp_remove $SPIN
+stop_target
+
+# --- A kthread that sleeps between calls switches at once.
+klp_info "a kthread that sleeps between calls of the patched function"
+start_target 0
+assert_grows "the kthread loops: calls grows" $TARGET calls
+klp_load_mod $PATCH
+klp_wait_transition $PATCH $FAST_MS
+ns_file=$KLP_SYSFS/$PATCH/transition_ns
+if [ -e "$ns_file" ]; then
+	ns=$(klp_read "$ns_file")
+	klp_info "transition_ns=$ns"
+	assert_true "$PATCH: transition_ns ($ns) is not 0" [ "${ns:-0}" -gt 0 ]
+	assert_true "$PATCH: transition_ns ($ns) is below 1 s" \
+		[ "${ns:-1000000000}" -lt 1000000000 ]
+else
+	klp_info "no $ns_file: transition_ns not recorded"
+fi
+assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
+klp_disable $PATCH $WAIT_MS
+klp_remove $PATCH
+stop_target
+
+klp_finish
