@@ -101,6 +101,8 @@ stage_bench()
 	"$WB_DIR/bench/modules/gen-many.sh" "$tmp" "${WB_BENCH_FUNCS:-1000}"
 	make -C "$out" M="$tmp" modules
 	cp "$tmp"/*.ko "$stage/usr/share/wb/bench/"
+	gcc -O2 -Wall -pthread -o "$stage/usr/share/wb/bench/klp-sleepers" \
+		"$WB_DIR/bench/user/klp-sleepers.c"
 	install -m 755 "$WB_DIR/bench/guest-bench.sh" "$stage/usr/share/wb/bench/"
 }
 

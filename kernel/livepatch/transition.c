@@ -392,7 +392,6 @@ int klp_transition_prepare(struct klp_patch *patch, int target)
 		return ret;
 
 	klp_transition_patch = patch;
-	klp_transition_start_ns = ktime_get_ns();
 	atomic_set(&klp_pending, 1);	/* held until the start has flagged */
 
 	write_lock_irq(&tasklist_lock);
@@ -420,7 +419,6 @@ static void klp_transition_end(void)
 	kvfree(klp_ranges);
 	klp_ranges = NULL;
 	klp_nr_ranges = 0;
-	patch->transition_ns = ktime_get_ns() - klp_transition_start_ns;
 }
 
 /**
@@ -446,6 +444,8 @@ void klp_transition_start(klp_transition_done_t done)
 
 	klp_transition_done = done;
 	klp_retry_ms = 0;
+	/* transition_ns counts from here: tasks may now be in either universe. */
+	klp_transition_start_ns = ktime_get_ns();
 	static_branch_enable(&klp_sched_try_switch_key);
 	klp_flag_all();
 	klp_kick();	/* drop the start's hold */
@@ -558,6 +558,9 @@ void klp_complete_transition(void)
 	int target = klp_target_state;
 
 	lockdep_assert_held(&klp_mutex);
+
+	/* Until here tasks could be in either universe; not any more. */
+	patch->transition_ns = ktime_get_ns() - klp_transition_start_ns;
 
 	/* Unpatching: no task uses the patch's variants any more. */
 	if (target == KLP_TRANSITION_UNPATCHED)

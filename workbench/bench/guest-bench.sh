@@ -77,7 +77,7 @@ rmmod klp_bench_patch
 
 # The benchmark's own shell keeps running; everything else is what each
 # scenario adds.
-only=${BENCH_ONLY:-p2 p3 p3b p4}
+only=${BENCH_ONLY:-p2 p3 p3b p4 p5}
 
 case " $only " in *" p2 "*)
 	transitions p2_idle
@@ -107,6 +107,18 @@ case " $only " in *" p3b "*)
 	sleep 0.1
 	transitions p3b_kthread
 	echo 0 > /sys/kernel/klp_bench/kthread
+esac
+
+# P5: 10,000 threads sleeping in the kernel.  The kernel must not
+# report an RCU stall or a soft lockup (the host's verdict reads the
+# console); the transition latency is measured as in P2.
+case " $only " in *" p5 "*)
+	coproc SLEEPERS { ./klp-sleepers "${BENCH_TASKS:-10000}"; }
+	read -r ready count <&"${SLEEPERS[0]}"
+	echo "BENCH p5_threads $count"
+	RUNS=${BENCH_P5_RUNS:-5} transitions p5_10k
+	kill "$SLEEPERS_PID"
+	wait 2>/dev/null
 esac
 
 rmmod klp_bench_target
