@@ -111,7 +111,7 @@ int klp_task_patch_state(struct task_struct *task)
 static void klp_switch(struct task_struct *task)
 {
 	WRITE_ONCE(task->patch_state, READ_ONCE(klp_target_state));
-	smp_wmb();
+	smp_wmb();	/* state before epoch: pairs with klp_universe() */
 	WRITE_ONCE(task->patch_epoch, READ_ONCE(klp_epoch));
 }
 

@@ -82,10 +82,12 @@ klp_load_mod $KPROBE
 hits=$(klp_read $HITS)
 post_hits=$(klp_read $POST_HITS)
 cat /proc/cmdline > /dev/null
-assert_true "the pre_handler of $KPROBE counts a read of /proc/cmdline ($hits -> $(klp_read $HITS))" \
-	[ "$(klp_read $HITS)" -gt "${hits:-0}" ]
-assert_true "the post_handler of $KPROBE counts a read of /proc/cmdline ($post_hits -> $(klp_read $POST_HITS))" \
-	[ "$(klp_read $POST_HITS)" -gt "${post_hits:-0}" ]
+now=$(klp_read $HITS)
+assert_true "the pre_handler of $KPROBE counts a read of /proc/cmdline ($hits -> $now)" \
+	[ "$now" -gt "${hits:-0}" ]
+now=$(klp_read $POST_HITS)
+assert_true "the post_handler of $KPROBE counts a read of /proc/cmdline ($post_hits -> $now)" \
+	[ "$now" -gt "${post_hits:-0}" ]
 
 patches=$(ls -A $KLP_SYSFS)
 if klp_load $PATCH; then

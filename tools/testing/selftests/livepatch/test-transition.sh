@@ -375,7 +375,7 @@ else
 	assert_eq "$FORCED: blockers is empty" "" "$(cat "$fdir/blockers" 2>&1)"
 	assert_true "the kernel warns about forcing the transition" \
 		grep -qi forc <<< "$(klp_log_since_mark)"
-	assert_write_fails "$FORCED: writing 1 to force without a transition is refused with EINVAL" \
+	assert_write_fails "$FORCED: writing 1 to force outside a transition: EINVAL" \
 		"$fdir/force" 1 EINVAL
 	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
 	assert_grows "the replacement runs: new_calls grows" $FORCED new_calls
