@@ -50,11 +50,21 @@ pick_accel()
 
 accel=${WB_ACCEL:-$(pick_accel)}
 cpu=max
+accel_opt=$accel
 [ "$accel" = kvm ] && cpu=host
-echo "[$(date +%H:%M:%S)] booting $tree ($WB_ARCH, $accel, timeout ${timeout}s) in mode $mode"
+# TCG with one thread for all vCPUs by default: QEMU 7.2's multi-threaded
+# TCG lets a vCPU run a stale int3 at a function entry that another vCPU
+# has just rewritten (ftrace text patching), which oopses any kernel,
+# vanilla included.  The benchmark asks for real parallelism with
+# WB_TCG_THREAD=multi.
+if [ "$accel" = tcg ]; then
+	accel_opt="tcg,thread=${WB_TCG_THREAD:-single}"
+	append="$append wb.tcg=${WB_TCG_THREAD:-single}"
+fi
+echo "[$(date +%H:%M:%S)] booting $tree ($WB_ARCH, $accel_opt, timeout ${timeout}s) in mode $mode"
 rc=0
 timeout --foreground -k 5 "$timeout" \
-	qemu-system-x86_64 -machine pc,accel="$accel" -cpu $cpu -smp 2 -m 2G \
+	qemu-system-x86_64 -machine pc -accel "$accel_opt" -cpu $cpu -smp 2 -m 2G \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-display none -no-reboot -nodefaults -serial stdio </dev/null 2>&1 |
 	tee "$log" || rc=$?
