@@ -13,7 +13,8 @@
  *     resolve.c   finding the functions to replace
  *     redirect.c  the ftrace handler and the table of patched sites
  *
- * A file calls only into files listed below it.
+ * A file calls only into files listed below it.  shadow.c (shadow
+ * variables) stands apart: it depends on no other file of the core.
  */
 #ifndef _LIVEPATCH_INTERNAL_H
 #define _LIVEPATCH_INTERNAL_H

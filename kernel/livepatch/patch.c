@@ -66,7 +66,7 @@ static void klp_post_unpatch(struct klp_object *obj)
  * @patch: an enabled patch
  * @obj:   one of its objects, just resolved: a module that came
  *
- * Returns 0, or an error with the object left unpatched.
+ * Return: 0, or an error with the object left unpatched.
  */
 int klp_object_enable(struct klp_patch *patch, struct klp_object *obj)
 {
@@ -128,8 +128,10 @@ static void klp_patch_transition_done(struct klp_patch *patch, int target)
  *
  * Runs the pre_patch callbacks, redirects the functions and starts the
  * transition to the patched state; post_patch callbacks run when it
- * completes.  Returns 0 with the patch enabled, or an error with nothing
- * patched and every pre_patch that ran undone by its post_unpatch.
+ * completes.
+ *
+ * Return: 0 with the patch enabled, or an error with nothing patched and
+ * every pre_patch that ran undone by its post_unpatch.
  */
 int klp_patch_enable(struct klp_patch *patch)
 {
@@ -174,6 +176,8 @@ err_unpatch:
  * unpatched state.  When it completes, the functions are no longer
  * redirected, post_unpatch callbacks run and the patch's free_work
  * removes it from sysfs and unpins its module.
+ *
+ * Return: 0, -EBUSY while another transition is in progress, or -ENOMEM.
  */
 int klp_patch_disable(struct klp_patch *patch)
 {

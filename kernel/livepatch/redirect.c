@@ -271,8 +271,9 @@ static void klp_untrace_sites(struct list_head *dead, unsigned int n)
  *
  * Pushes the patch's variant on the stack of each function.  Functions no
  * patch replaced before start being traced, all in one filter update.
- * Either every function is redirected, or none and an error is returned.
  * Called with klp_mutex held.
+ *
+ * Return: 0 with every function redirected, or an error with none.
  */
 int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 {
@@ -359,6 +360,8 @@ out_free:
  *
  * The variant under @func on its site's stack (or the current top if
  * @func is not pushed yet), else the old function itself.
+ *
+ * Return: the address of that code.
  */
 unsigned long klp_variant_below(struct klp_func *func)
 {

@@ -83,7 +83,9 @@ static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
  * @patch: the patch, not registered yet
  *
  * Only looks at the description: the result does not depend on what is
- * loaded.  Returns 0 or -EINVAL with a message naming the culprit.
+ * loaded.
+ *
+ * Return: 0, or -EINVAL with a message naming the culprit.
  */
 int klp_check_patch(struct klp_patch *patch)
 {
@@ -207,8 +209,10 @@ static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
  * @obj:   one of its objects
  * @mod:   the loaded module @obj names, or NULL for vmlinux
  *
- * On success the object is present: its functions have their addresses.
- * On failure nothing is changed.  Called with klp_mutex held.
+ * Called with klp_mutex held.
+ *
+ * Return: 0 with the object present and its functions' addresses known,
+ * or an error with nothing changed.
  */
 int klp_resolve_object(struct klp_patch *patch, struct klp_object *obj,
 		       struct module *mod)

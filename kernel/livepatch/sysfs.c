@@ -216,8 +216,10 @@ static const struct kobj_type klp_ktype_func = {
  * klp_sysfs_add_patch() - create the sysfs directories of a patch
  * @patch: a patch being registered
  *
- * On failure, what was created is left for klp_sysfs_remove_patch().
  * Called with klp_mutex held.
+ *
+ * Return: 0, or an error; what was created is then left for
+ * klp_sysfs_remove_patch().
  */
 int klp_sysfs_add_patch(struct klp_patch *patch)
 {

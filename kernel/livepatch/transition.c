@@ -378,6 +378,8 @@ static void klp_set_func_transition(struct klp_patch *patch, bool on)
  * transition, so that a variant pushed afterwards is only seen by tasks
  * in the patched universe.  No task switches before
  * klp_transition_start().  Called with klp_mutex held.
+ *
+ * Return: 0, or -ENOMEM (or -EBUSY, a bug) with nothing changed.
  */
 int klp_transition_prepare(struct klp_patch *patch, int target)
 {
@@ -550,6 +552,8 @@ unlock:
  *
  * Ends the transition and hands the patch to the callback given to
  * klp_transition_start().  Called with klp_mutex held.
+ *
+ * Return: 0, or -ENOMEM (or -EBUSY, a bug) with nothing changed.
  */
 void klp_complete_transition(void)
 {
@@ -573,7 +577,9 @@ void klp_complete_transition(void)
 }
 
 /**
- * klp_transition_in_progress() - the patch in transition, or NULL
+ * klp_transition_in_progress() - the patch in transition
+ *
+ * Return: the patch whose transition is in progress, or NULL.
  */
 struct klp_patch *klp_transition_in_progress(void)
 {
@@ -660,6 +666,8 @@ void klp_force_transition(void)
  *
  * One line per task: pid, comm and why: the replaced function found on
  * its stack, "running" or "unreliable stack".  Called with klp_mutex held.
+ *
+ * Return: the length written to @buf.
  */
 ssize_t klp_transition_blockers(char *buf)
 {
