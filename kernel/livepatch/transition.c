@@ -250,11 +250,12 @@ static bool klp_flag_task(struct task_struct *task)
 }
 
 /*
- * Flag every task that is not in the target universe yet; returns how
- * many there are.  Tasks forked after the start was published flag
- * themselves in klp_copy_process(); older ones are on the task lists.
+ * Call @fn for every task: those on the task lists and the idle tasks.
+ * Returns how many calls returned true.
  */
-static unsigned int klp_flag_all(void)
+typedef bool (*klp_task_fn_t)(struct task_struct *task);
+
+static unsigned int klp_visit_tasks(klp_task_fn_t fn)
 {
 	struct task_struct *g, *task;
 	unsigned int n = 0;
@@ -262,14 +263,24 @@ static unsigned int klp_flag_all(void)
 
 	rcu_read_lock();
 	for_each_process_thread(g, task)
-		n += klp_flag_task(task);
+		n += fn(task);
 	rcu_read_unlock();
 
 	cpus_read_lock();
 	for_each_possible_cpu(cpu)
-		n += klp_flag_task(idle_task(cpu));
+		n += fn(idle_task(cpu));
 	cpus_read_unlock();
 	return n;
+}
+
+/*
+ * Flag every task that is not in the target universe yet; returns how
+ * many there are.  Tasks forked after the start was published flag
+ * themselves in klp_copy_process(); older ones are on the task lists.
+ */
+static unsigned int klp_flag_all(void)
+{
+	return klp_visit_tasks(klp_flag_task);
 }
 
 /**
@@ -302,6 +313,13 @@ void klp_exit_task(struct task_struct *task)
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
 		klp_kick();
 	preempt_enable_notrace();
+}
+
+static void klp_free_ranges(void)
+{
+	kvfree(klp_ranges);
+	klp_ranges = NULL;
+	klp_nr_ranges = 0;
 }
 
 static int klp_range_sort_cmp(const void *a, const void *b)
@@ -418,9 +436,7 @@ static void klp_transition_end(void)
 	klp_set_func_transition(patch, false);
 	WRITE_ONCE(klp_target_state, KLP_TRANSITION_IDLE);
 	klp_transition_patch = NULL;
-	kvfree(klp_ranges);
-	klp_ranges = NULL;
-	klp_nr_ranges = 0;
+	klp_free_ranges();
 }
 
 /**
@@ -431,6 +447,23 @@ void klp_transition_abort(struct klp_patch *patch)
 {
 	lockdep_assert_held(&klp_mutex);
 	klp_transition_end();
+}
+
+/*
+ * Flag the tasks that are not at the target yet and kick the work that
+ * switches whom it can.  klp_pending holds one count for the caller,
+ * dropped here once every task is flagged.
+ */
+static void klp_let_tasks_switch(void)
+{
+	klp_retry_ms = 0;
+	/* transition_ns counts from here: tasks may now be in either universe. */
+	klp_transition_start_ns = ktime_get_ns();
+	/* Already on when a transition is reversed. */
+	static_branch_enable(&klp_sched_try_switch_key);
+	klp_flag_all();
+	klp_kick();
+	mod_delayed_work(system_wq, &klp_transition_work, 0);
 }
 
 /**
@@ -445,13 +478,7 @@ void klp_transition_start(klp_transition_done_t done)
 	lockdep_assert_held(&klp_mutex);
 
 	klp_transition_done = done;
-	klp_retry_ms = 0;
-	/* transition_ns counts from here: tasks may now be in either universe. */
-	klp_transition_start_ns = ktime_get_ns();
-	static_branch_enable(&klp_sched_try_switch_key);
-	klp_flag_all();
-	klp_kick();	/* drop the start's hold */
-	mod_delayed_work(system_wq, &klp_transition_work, 0);
+	klp_let_tasks_switch();
 }
 
 /* Try to switch every pending task; returns how many are left. */
@@ -613,19 +640,22 @@ void klp_reverse_transition(void)
 	 */
 	synchronize_rcu();
 
-	kvfree(klp_ranges);
-	klp_ranges = NULL;
-	klp_nr_ranges = 0;
+	klp_free_ranges();
 	if (klp_build_ranges(patch, !target))
 		pr_warn("%s: out of memory, tasks switch back only at the kernel boundary\n",
 			patch->mod->name);
 
 	atomic_set(&klp_pending, 1);
-	klp_retry_ms = 0;
-	klp_transition_start_ns = ktime_get_ns();
-	klp_flag_all();
-	klp_kick();
-	mod_delayed_work(system_wq, &klp_transition_work, 0);
+	klp_let_tasks_switch();
+}
+
+/* Switch @task whether or not it is at a safe point. */
+static bool klp_force_task(struct task_struct *task)
+{
+	if (!test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+		return false;
+	klp_switch(task);
+	return true;
 }
 
 /**
@@ -638,8 +668,6 @@ void klp_reverse_transition(void)
 void klp_force_transition(void)
 {
 	struct klp_patch *patch = klp_transition_patch;
-	struct task_struct *g, *task;
-	int cpu;
 
 	lockdep_assert_held(&klp_mutex);
 
@@ -647,16 +675,7 @@ void klp_force_transition(void)
 		patch->mod->name);
 	patch->forced = true;
 
-	rcu_read_lock();
-	for_each_process_thread(g, task)
-		if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
-			klp_switch(task);
-	rcu_read_unlock();
-	for_each_possible_cpu(cpu)
-		if (test_and_clear_tsk_thread_flag(idle_task(cpu),
-						   TIF_PATCH_PENDING))
-			klp_switch(idle_task(cpu));
-
+	klp_visit_tasks(klp_force_task);
 	klp_complete_transition();
 }
 

@@ -515,6 +515,71 @@ klp_patch_state()
 	klp_read "/proc/$1/patch_state"
 }
 
+# klp_assert_state WHAT PID STATE: /proc/PID/patch_state reads STATE.
+klp_assert_state()
+{
+	assert_eq "$1" "$3" "$(klp_patch_state "$2")"
+}
+
+# How long a counter of a test module may take to move: 5 s.
+KLP_PROGRESS_MS=5000
+
+# klp_counter_above MODULE PARAM VALUE: the counter PARAM of MODULE is
+# above VALUE.
+# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
+klp_counter_above()
+{
+	[ "$(klp_param "$1" "$2")" -gt "$3" ] 2>/dev/null
+}
+
+# klp_assert_grows WHAT MODULE PARAM: the counter PARAM of MODULE
+# increases within KLP_PROGRESS_MS.
+klp_assert_grows()
+{
+	local before
+
+	before=$(klp_param "$2" "$3")
+	if klp_poll_ms $KLP_PROGRESS_MS klp_counter_above "$2" "$3" \
+		"${before:-0}"; then
+		klp_pass "$1"
+	else
+		klp_fail "$1" "$2 $3 stays at '$before'"
+	fi
+}
+
+# klp_start_kthread MODULE WHAT [PARAM=VALUE...]: load MODULE, a test
+# module whose kthread counts its calls in the parameter "calls" and
+# shows its pid in "pid"; check that the kthread runs and, as WHAT, that
+# it made its first call.  Sets KLP_KTHREAD_PID.
+klp_start_kthread()
+{
+	local mod=$1 what=$2
+
+	shift 2
+	KLP_KTHREAD_PID=
+	klp_load_mod "$mod" "$@" || return 1
+	KLP_KTHREAD_PID=$(klp_param "$mod" pid)
+	assert_file_content "/proc/$KLP_KTHREAD_PID/comm" "$mod" \
+		"the kthread of $mod runs (pid '$KLP_KTHREAD_PID')"
+	if klp_poll_ms $KLP_PROGRESS_MS klp_counter_above "$mod" calls 0; then
+		klp_pass "$what"
+	else
+		klp_fail "$what" "calls reads '$(klp_param "$mod" calls)'"
+	fi
+}
+
+# Background processes of a test: add their pids to klp_bg_pids, and arm
+# "klp_on_cleanup klp_kill_bg" so that they go however the test ends.
+klp_bg_pids=()
+
+klp_kill_bg()
+{
+	[ ${#klp_bg_pids[@]} -eq 0 ] && return 0
+	kill "${klp_bg_pids[@]}" 2>/dev/null
+	wait "${klp_bg_pids[@]}" 2>/dev/null
+	klp_bg_pids=()
+}
+
 # klp_patch_state_is PID STATE
 klp_patch_state_is()
 {

@@ -35,17 +35,7 @@ FAST_MS=1000
 
 klp_setup $GETPID $SPIN $TARGET $PATCH
 
-# Background processes: killed when the script ends, however it ends.
-bg_pids=()
 watch_dir=
-
-kill_bg()
-{
-	[ ${#bg_pids[@]} -eq 0 ] && return 0
-	kill "${bg_pids[@]}" 2>/dev/null
-	wait "${bg_pids[@]}" 2>/dev/null
-	bg_pids=()
-}
 
 # shellcheck disable=SC2317 # run by klp_cleanup
 remove_watch_dir()
@@ -54,56 +44,18 @@ remove_watch_dir()
 }
 
 klp_on_cleanup remove_watch_dir
-klp_on_cleanup kill_bg
+klp_on_cleanup klp_kill_bg
 # Let the kthread go before the cleanup disables the patches.
 klp_on_cleanup "klp_write $BLOCK 0"
-
-param()
-{
-	klp_param "$@"
-}
-
-# above MODULE PARAM VALUE: the counter PARAM of MODULE is above VALUE.
-# shellcheck disable=SC2317 # run through klp_poll_ms
-above()
-{
-	[ "$(param "$1" "$2")" -gt "$3" ] 2>/dev/null
-}
-
-# assert_grows WHAT MODULE PARAM: the counter increases within 5 s.
-assert_grows()
-{
-	local before
-
-	before=$(param "$2" "$3")
-	if klp_poll_ms $WAIT_MS above "$2" "$3" "${before:-0}"; then
-		klp_pass "$1"
-	else
-		klp_fail "$1" "$2 $3 stays at '$before'"
-	fi
-}
-
-# assert_state WHAT PID STATE: /proc/PID/patch_state reads STATE.
-assert_state()
-{
-	assert_eq "$1" "$3" "$(klp_patch_state "$2")"
-}
 
 # Load test_klp_busy with block=BLOCK and wait for its kthread to call
 # test_klp_busy_sleeper().  Sets kpid.
 start_target()
 {
-	kpid=
-	klp_load_mod $TARGET "block=$1" || return 1
-	kpid=$(param $TARGET pid)
-	assert_file_content "/proc/$kpid/comm" $TARGET \
-		"the kthread of $TARGET runs (pid '$kpid')"
-	if klp_poll_ms $WAIT_MS above $TARGET calls 0; then
-		klp_pass "the kthread calls test_klp_busy_sleeper()"
-	else
-		klp_fail "the kthread calls test_klp_busy_sleeper()" \
-			"calls reads '$(param $TARGET calls)'"
-	fi
+	klp_start_kthread $TARGET "the kthread calls test_klp_busy_sleeper()" \
+		"block=$1"
+	kpid=$KLP_KTHREAD_PID
+	[ -n "$kpid" ]
 }
 
 stop_target()
@@ -171,7 +123,7 @@ collect_watchers()
 		rc=$?
 		[ $rc -eq 0 ] || failed+=("$pid:$rc")
 	done
-	bg_pids=()
+	klp_bg_pids=()
 	assert_eq "the $NR_WATCHERS watchers exit with status 0" "" \
 		"${failed[*]}"
 
@@ -200,7 +152,7 @@ check_getpid()
 	for ((i = 0; i < NR_WATCHERS; i++)); do
 		"$WATCH" "$watch_dir/$i" &
 		watchers+=("$!")
-		bg_pids+=("$!")
+		klp_bg_pids+=("$!")
 	done
 	# Before the patch comes, each has seen the old getpid(): a process
 	# forked during the transition would start in the state of this
@@ -218,7 +170,7 @@ check_getpid()
 		else
 			klp_fail "insmod $GETPID" "$KLP_ERR"
 		fi
-		kill_bg
+		klp_kill_bg
 		watchers=()
 		return 0
 	fi
@@ -258,25 +210,25 @@ check_getpid
 klp_info "a CPU-bound kthread next to a kthread that holds up the transition"
 start_target 1
 klp_load_mod $SPIN
-spid=$(param $SPIN pid)
+spid=$(klp_param $SPIN pid)
 assert_file_content "/proc/$spid/comm" $SPIN \
 	"the kthread of $SPIN runs (pid '$spid')"
-assert_grows "the kthread of $SPIN spins: loops grows" $SPIN loops
+klp_assert_grows "the kthread of $SPIN spins: loops grows" $SPIN loops
 
 klp_load_mod $PATCH
 assert_true "$PATCH: the sleeping kthread holds up the transition" \
 	klp_in_transition $PATCH
 assert_true "the spinning kthread $spid switches within 1 s" \
 	klp_poll_ms 1000 klp_patch_state_is "$spid" 1
-assert_state "/proc/$kpid/patch_state (the sleeping kthread) reads 0" \
+klp_assert_state "/proc/$kpid/patch_state (the sleeping kthread) reads 0" \
 	"$kpid" 0
 assert_true "$PATCH is still in transition" klp_in_transition $PATCH
-assert_grows "the kthread of $SPIN still spins: loops grows" $SPIN loops
+klp_assert_grows "the kthread of $SPIN still spins: loops grows" $SPIN loops
 
 klp_info "letting the kthread of $TARGET go"
 assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
 klp_wait_transition $PATCH $WAIT_MS
-assert_state "/proc/$spid/patch_state reads -1 after the transition" \
+klp_assert_state "/proc/$spid/patch_state reads -1 after the transition" \
 	"$spid" -1
 klp_disable $PATCH $WAIT_MS
 klp_remove $PATCH
@@ -286,7 +238,7 @@ stop_target
 # --- A kthread that sleeps between calls switches at once.
 klp_info "a kthread that sleeps between calls of the patched function"
 start_target 0
-assert_grows "the kthread loops: calls grows" $TARGET calls
+klp_assert_grows "the kthread loops: calls grows" $TARGET calls
 klp_load_mod $PATCH
 klp_wait_transition $PATCH $FAST_MS
 ns_file=$KLP_SYSFS/$PATCH/transition_ns
@@ -299,7 +251,7 @@ if [ -e "$ns_file" ]; then
 else
 	klp_info "no $ns_file: transition_ns not recorded"
 fi
-assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
+klp_assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
 klp_disable $PATCH $WAIT_MS
 klp_remove $PATCH
 stop_target

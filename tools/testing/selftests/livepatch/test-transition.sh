@@ -38,54 +38,19 @@ HOLD_MS=200
 
 klp_setup $TARGET $PATCH $FORCED $VMLINUX
 
-# Background processes: killed when the script ends, however it ends.
-bg_pids=()
 
-kill_bg()
-{
-	[ ${#bg_pids[@]} -eq 0 ] && return 0
-	kill "${bg_pids[@]}" 2>/dev/null
-	wait "${bg_pids[@]}" 2>/dev/null
-	bg_pids=()
-}
-
-klp_on_cleanup kill_bg
+klp_on_cleanup klp_kill_bg
 # Let the kthread go before the cleanup disables the patches.
 klp_on_cleanup "klp_write $BLOCK 0"
-
-param()
-{
-	klp_param "$@"
-}
-
-# above MODULE PARAM VALUE: the counter PARAM of MODULE is above VALUE.
-# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
-above()
-{
-	[ "$(param "$1" "$2")" -gt "$3" ] 2>/dev/null
-}
-
-# assert_grows WHAT MODULE PARAM: the counter increases within 5 s.
-assert_grows()
-{
-	local before
-
-	before=$(param "$2" "$3")
-	if klp_poll_ms $WAIT_MS above "$2" "$3" "${before:-0}"; then
-		klp_pass "$1"
-	else
-		klp_fail "$1" "$2 $3 stays at '$before'"
-	fi
-}
 
 # assert_steady WHAT MODULE PARAM: the counter does not change for 200 ms.
 assert_steady()
 {
 	local before after
 
-	before=$(param "$2" "$3")
+	before=$(klp_param "$2" "$3")
 	sleep 0.2
-	after=$(param "$2" "$3")
+	after=$(klp_param "$2" "$3")
 	if [ -n "$before" ] && [ "$before" = "$after" ]; then
 		klp_pass "$1"
 	else
@@ -93,27 +58,14 @@ assert_steady()
 	fi
 }
 
-# assert_state WHAT PID STATE: /proc/PID/patch_state reads STATE.
-assert_state()
-{
-	assert_eq "$1" "$3" "$(klp_patch_state "$2")"
-}
-
 # Load test_klp_busy; its kthread enters test_klp_busy_sleeper() at once
 # and sleeps there (block=1).  Sets kpid.
 start_target()
 {
-	kpid=
-	klp_load_mod $TARGET || return 1
-	kpid=$(param $TARGET pid)
-	assert_file_content "/proc/$kpid/comm" $TARGET \
-		"the kthread of $TARGET runs (pid '$kpid')"
-	if klp_poll_ms $WAIT_MS above $TARGET calls 0; then
-		klp_pass "the kthread sleeps in test_klp_busy_sleeper()"
-	else
-		klp_fail "the kthread sleeps in test_klp_busy_sleeper()" \
-			"calls reads '$(param $TARGET calls)'"
-	fi
+	klp_start_kthread $TARGET \
+		"the kthread sleeps in test_klp_busy_sleeper()"
+	kpid=$KLP_KTHREAD_PID
+	[ -n "$kpid" ]
 }
 
 stop_target()
@@ -149,9 +101,9 @@ counter_stopped()
 {
 	local before
 
-	before=$(param "$1" "$2")
+	before=$(klp_param "$1" "$2")
 	sleep 0.1
-	[ "$before" = "$(param "$1" "$2")" ]
+	[ "$before" = "$(klp_param "$1" "$2")" ]
 }
 
 # alive: all the getpid() callers still run.
@@ -185,7 +137,7 @@ assert_true "/proc/self/patch_state reads -1 without a transition" \
 	klp_self_patch_state_is -1
 assert_eq "patch_state of cat reads -1 without a transition" -1 \
 	"$(cat /proc/self/patch_state 2>&1)"
-assert_state "patch_state of init reads -1 without a transition" 1 -1
+klp_assert_state "patch_state of init reads -1 without a transition" 1 -1
 assert_eq "mode of /proc/self/patch_state is 400" 400 \
 	"$(stat -c %a /proc/self/patch_state 2>&1)"
 
@@ -197,7 +149,7 @@ assert_steady "calls stays put while the kthread sleeps" $TARGET calls
 # A process that sleeps in user space's nanosleep: a clean stack.
 sleep 100 &
 sleeper=$!
-bg_pids+=("$sleeper")
+klp_bg_pids+=("$sleeper")
 
 t0=$(klp_now_ms)
 klp_load_mod $PATCH
@@ -214,8 +166,8 @@ assert_file_content "$dir/transition_ns" 0 \
 
 assert_true "this shell switches to the patched state within 1 s" \
 	klp_poll_ms 1000 klp_self_patch_state_is 1
-assert_state "/proc/$$/patch_state (this shell) reads 1" $$ 1
-assert_state "/proc/$kpid/patch_state (the held kthread) reads 0" "$kpid" 0
+klp_assert_state "/proc/$$/patch_state (this shell) reads 1" $$ 1
+klp_assert_state "/proc/$kpid/patch_state (the held kthread) reads 0" "$kpid" 0
 assert_true "the sleeping process $sleeper switches within 1 s" \
 	klp_poll_ms 1000 klp_patch_state_is "$sleeper" 1
 assert_true "the sleeping process $sleeper is still alive" \
@@ -224,8 +176,8 @@ assert_true "the sleeping process $sleeper is still alive" \
 # A child forked now starts in the state of its parent.
 sleep 100 &
 child=$!
-bg_pids+=("$child")
-assert_state "a child forked during the transition reads 1" "$child" 1
+klp_bg_pids+=("$child")
+klp_assert_state "a child forked during the transition reads 1" "$child" 1
 
 assert_file_content "/sys/module/$PATCH/parameters/new_calls" 0 \
 	"the replacement has not run while the kthread sleeps in the original"
@@ -246,17 +198,17 @@ assert_true "$PATCH: transition_ns ($ns) is not more than the $((t1 - t0)) ms me
 	[ "${ns:-0}" -le $(((t1 - t0 + 1) * 1000000)) ]
 assert_true "/proc/self/patch_state reads -1 after the transition" \
 	klp_self_patch_state_is -1
-assert_state "/proc/$kpid/patch_state reads -1 after the transition" "$kpid" -1
-assert_state "the sleeping process reads -1 after the transition" "$sleeper" -1
+klp_assert_state "/proc/$kpid/patch_state reads -1 after the transition" "$kpid" -1
+klp_assert_state "the sleeping process reads -1 after the transition" "$sleeper" -1
 assert_true "the sleeping process $sleeper survived the transition" \
 	kill -0 "$sleeper"
-kill_bg
+klp_kill_bg
 
-assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
+klp_assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
 assert_steady "the original does not run: calls stays put" $TARGET calls
 
 klp_disable $PATCH $WAIT_MS
-assert_grows "the original runs again after disabling: calls grows" \
+klp_assert_grows "the original runs again after disabling: calls grows" \
 	$TARGET calls
 assert_steady "the replacement no longer runs: new_calls stays put" \
 	$PATCH new_calls
@@ -278,7 +230,7 @@ if ! klp_poll_ms $WAIT_MS klp_patch_gone $PATCH; then
 fi
 klp_wait_gone $PATCH $WAIT_MS
 [ $unblocked = 1 ] || assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
-assert_grows "the original keeps running: calls grows" $TARGET calls
+klp_assert_grows "the original keeps running: calls grows" $TARGET calls
 assert_file_content "/sys/module/$PATCH/parameters/new_calls" 0 \
 	"the replacement never ran"
 klp_remove $PATCH
@@ -290,7 +242,7 @@ start_target
 klp_write "$BLOCK" 0
 klp_load_mod $PATCH
 klp_wait_transition $PATCH $WAIT_MS
-assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
+klp_assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
 # The replacement honours block too: the kthread sleeps in it.
 assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
 if klp_poll_ms $WAIT_MS counter_stopped $PATCH new_calls; then
@@ -300,7 +252,7 @@ else
 fi
 assert_write_ok "$PATCH: write 0 to enabled" "$dir/enabled" 0
 assert_held $PATCH "$REPL_RE"
-assert_state "/proc/$kpid/patch_state reads 1 (it still runs the replacement)" \
+klp_assert_state "/proc/$kpid/patch_state reads 1 (it still runs the replacement)" \
 	"$kpid" 1
 assert_file_content "$dir/enabled" 0 "$PATCH: enabled reads 0 while disabling"
 assert_write_ok "$PATCH: write 1 to enabled during the disabling transition" \
@@ -309,7 +261,7 @@ klp_wait_transition $PATCH $WAIT_MS
 assert_file_content "$dir/enabled" 1 "$PATCH: enabled reads 1 after the reversal"
 assert_dir "$dir" "$PATCH stays in $KLP_SYSFS"
 assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
-assert_grows "the replacement still runs: new_calls grows" $PATCH new_calls
+klp_assert_grows "the replacement still runs: new_calls grows" $PATCH new_calls
 assert_steady "the original does not run: calls stays put" $TARGET calls
 klp_disable $PATCH $WAIT_MS
 klp_remove $PATCH
@@ -334,7 +286,7 @@ if [ -x "$HAMMER" ]; then
 	for ((i = 0; i < NR_HAMMERS; i++)); do
 		"$HAMMER" 120 &
 		hammers+=("$!")
-		bg_pids+=("$!")
+		klp_bg_pids+=("$!")
 	done
 	sleep 0.2
 	assert_true "the $NR_HAMMERS processes run" alive
@@ -352,7 +304,7 @@ if [ -x "$HAMMER" ]; then
 		all_idle
 	assert_true "the $NR_HAMMERS processes survived disabling" alive
 	klp_remove $VMLINUX
-	kill_bg
+	klp_kill_bg
 else
 	klp_info "skipped: no $HAMMER (not built): no test with getpid() callers"
 fi
@@ -378,9 +330,9 @@ else
 	assert_write_fails "$FORCED: writing 1 to force outside a transition: EINVAL" \
 		"$fdir/force" 1 EINVAL
 	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
-	assert_grows "the replacement runs: new_calls grows" $FORCED new_calls
+	klp_assert_grows "the replacement runs: new_calls grows" $FORCED new_calls
 	klp_disable $FORCED $WAIT_MS
-	assert_grows "the original runs again: calls grows" $TARGET calls
+	klp_assert_grows "the original runs again: calls grows" $TARGET calls
 	assert_false "rmmod of the forced $FORCED is refused" klp_unload $FORCED
 	assert_true "$FORCED stays loaded" klp_mod_loaded $FORCED
 	# It does no harm: nothing calls into it any more.
