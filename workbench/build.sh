@@ -66,6 +66,11 @@ configure()
 	mv "$want.new" "$want"
 }
 
+# One kernel build at a time on this machine, whatever cache or clone it
+# comes from: two builds on two cores only make both slow.
+exec 9>/var/lock/klp-wb-build.lock
+flock 9
+
 what=${2:-all}
 case $what in
 config) step "configuring $tree ($WB_ARCH)" configure ;;
