@@ -35,6 +35,23 @@ wait_transition()
 	done
 }
 
+# Kernel memory in use, in bytes: slab, vmalloc (modules included) and
+# per-cpu allocations.
+kmem_bytes()
+{
+	awk '/^(Slab|VmallocUsed|Percpu):/ { kb += $2 } END { print kb * 1024 }' \
+		/proc/meminfo
+}
+
+# What a patch module costs the kernel beyond its own code and data:
+# the growth of kernel memory since $1 minus the module's core size.
+patch_mem_bytes()
+{
+	local before=$1 mod=$2
+	sleep 1		# let RCU-deferred frees of the transition happen
+	echo $(( $(kmem_bytes) - before - $(cat /sys/module/$mod/coresize) ))
+}
+
 percall()
 {
 	local name=$1 r
@@ -66,8 +83,10 @@ transitions()
 
 insmod klp_bench_target.ko
 percall p1_unpatched_ps
+m0=$(kmem_bytes)
 insmod klp_bench_patch.ko
 wait_transition "$(now_us)" >/dev/null
+echo "BENCH p6_mem_patch_of_1_func_bytes $(patch_mem_bytes "$m0" klp_bench_patch)"
 [ "$(cat /sys/kernel/klp_bench/value)" = 2 ] || echo "BENCH error not-patched"
 percall p1_patched_ps
 echo 0 > $sys/enabled
@@ -127,9 +146,13 @@ rmmod klp_bench_target
 case " $only " in *" p4 "*)
 	insmod klp_many_target.ko
 	sys=/sys/kernel/livepatch/klp_many_patch
+	m0=$(kmem_bytes)
 	t0=$(now_us)
 	insmod klp_many_patch.ko
 	echo "BENCH p4_many_enable_us $(wait_transition "$t0")"
+	m1=$(patch_mem_bytes "$m0" klp_many_patch)
+	echo "BENCH p6_mem_patch_of_1000_funcs_bytes $m1"
+	echo "BENCH p6_mem_per_func_bytes $(( m1 / 1000 ))"
 	t0=$(now_us)
 	echo 0 > $sys/enabled
 	wait_transition "$t0" >/dev/null
