@@ -68,7 +68,7 @@ configure()
 
 # One kernel build at a time on this machine, whatever cache or clone it
 # comes from: two builds on two cores only make both slow.
-exec 9>/var/lock/klp-wb-build.lock
+exec 9>"${WB_BUILD_LOCK:-/var/lock/klp-wb-build.lock}"
 flock 9
 
 what=${2:-all}

@@ -83,6 +83,9 @@ transitions()
 
 insmod klp_bench_target.ko
 percall p1_unpatched_ps
+insmod klp_ftrace_floor.ko
+percall p1_empty_ftrace_callback_ps
+rmmod klp_ftrace_floor
 m0=$(kmem_bytes)
 insmod klp_bench_patch.ko
 wait_transition "$(now_us)" >/dev/null

@@ -7,7 +7,9 @@
 # in one transition: /proc/cmdline shows c, /proc/version and the target's
 # value return to the original code, a and b are disabled and can be
 # removed.  test_klp_replace_d then replaces c and a patch stacked on it,
-# and patches a module that is loaded only afterwards.
+# and patches a module that is loaded only afterwards.  Last, a replace
+# waits for a kthread sleeping in a variant it takes away, and is turned
+# back.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -18,13 +20,39 @@ C=test_klp_replace_c
 D=test_klp_replace_d
 VALUE=/sys/kernel/$TARGET/value
 
-klp_setup $TARGET $A $B $C $D
+BUSY=test_klp_busy
+BUSY_PATCH=test_klp_busy_patch
+BLOCK=/sys/module/$BUSY/parameters/block
+
+klp_setup $TARGET $A $B $C $D $BUSY $BUSY_PATCH
 
 cmdline=$(cat /proc/cmdline)
 version=$(cat /proc/version)
 
 klp_load_mod $TARGET
 assert_file_content $VALUE 1 "$TARGET returns 1 before patching"
+
+# counter_stopped MODULE PARAM: the counter does not change for 100 ms.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+counter_stopped()
+{
+	local before
+
+	before=$(klp_param "$1" "$2")
+	sleep 0.1
+	[ "$before" = "$(klp_param "$1" "$2")" ]
+}
+
+# assert_held PATCH REGEX: the transition of PATCH stays in progress for
+# 200 ms and its blockers name the kthread of test_klp_busy in the
+# function REGEX matches.
+assert_held()
+{
+	assert_true "$1: transition stays 1 for 200 ms" \
+		klp_holds_ms 200 klp_in_transition "$1"
+	assert_true "$1: blockers name the kthread $kpid in $2" \
+		klp_poll_ms 5000 klp_blocked_by "$1" "$kpid" "$2"
+}
 
 # --- Two stacked patches.
 klp_load_patch $A
@@ -88,5 +116,47 @@ assert_file_content /proc/cmdline "$cmdline" "/proc/cmdline is the original agai
 assert_file_content /proc/version "$version" "/proc/version is the original"
 assert_file_content $VALUE 1 "$TARGET returns 1 again"
 klp_remove $D
+
+# --- A cumulative patch takes a variant away only from tasks that are not
+# in it: the kthread of test_klp_busy sleeps in the variant of
+# test_klp_busy_patch, which test_klp_replace_c does not carry.
+klp_start_kthread $BUSY "the kthread of $BUSY runs"
+kpid=$KLP_KTHREAD_PID
+klp_load_mod $BUSY_PATCH
+klp_write "$BLOCK" 0
+klp_wait_transition $BUSY_PATCH
+klp_write "$BLOCK" 1
+assert_true "the kthread sleeps in the variant of $BUSY_PATCH" \
+	klp_poll_ms 5000 counter_stopped $BUSY_PATCH new_calls
+klp_load_mod $C
+assert_held $C "test_klp_busy_patch_sleeper"
+assert_file_content "$KLP_SYSFS/$BUSY_PATCH/enabled" 1 \
+	"$BUSY_PATCH stays enabled while $C is in transition"
+
+# Turned back, the replace leaves the replaced patch as it was.
+assert_write_ok "$C: writing 0 to enabled turns the replace back" \
+	"$KLP_SYSFS/$C/enabled" 0
+klp_wait_gone $C
+assert_file_content "$KLP_SYSFS/$BUSY_PATCH/enabled" 1 \
+	"$BUSY_PATCH is still enabled after the reversed replace"
+assert_file_content "$KLP_SYSFS/$BUSY_PATCH/stack_order" 1
+assert_file_content /proc/cmdline "$cmdline" \
+	"/proc/cmdline is the original after the reversed replace"
+klp_remove $C
+
+# Again, and the kthread leaves the variant: the replace completes and
+# the kthread runs the original function.
+klp_load_mod $C
+assert_held $C "test_klp_busy_patch_sleeper"
+calls=$(klp_param $BUSY calls)
+klp_write "$BLOCK" 0
+klp_wait_transition $C
+klp_wait_gone $BUSY_PATCH
+assert_true "the kthread calls the original test_klp_busy_sleeper() again" \
+	klp_poll_ms 5000 klp_counter_above $BUSY calls "$calls"
+klp_remove $BUSY_PATCH
+klp_disable $C
+klp_remove $C
+klp_remove $BUSY
 
 klp_finish
