@@ -5,14 +5,17 @@
 # loaded (allocation with and without constructor, duplicates, lookups,
 # a failing constructor, free and free_all with destructors) and counts
 # them; every check must hold, and all of them must have run.
+# test_klp_shadow_race then uses shadow variables from four kthreads at
+# once: no object ever has two variables, none is leaked.
 
 . "$(dirname "$0")/functions.sh"
 
 MOD=test_klp_shadow
+RACE=test_klp_shadow_race
 # The number of checks in test_klp_shadow.c.
 NR_CHECKS=21
 
-klp_setup $MOD
+klp_setup $MOD $RACE
 
 klp_load_mod $MOD
 assert_eq "$MOD: no check of the shadow variable API failed" 0 \
@@ -20,5 +23,15 @@ assert_eq "$MOD: no check of the shadow variable API failed" 0 \
 assert_eq "$MOD: all $NR_CHECKS checks ran and held" $NR_CHECKS \
 	"$(klp_param $MOD passed)"
 assert_true "rmmod $MOD" klp_unload $MOD
+
+klp_load_mod $RACE
+assert_eq "$RACE: no object had two shadow variables or a stray destructor" \
+	0 "$(klp_param $RACE errors)"
+constructed=$(klp_param $RACE constructed)
+assert_true "$RACE: variables were attached concurrently (constructed: $constructed, operations: $(klp_param $RACE ops))" \
+	[ "${constructed:-0}" -ge 100 ]
+assert_eq "$RACE: every variable constructed was destroyed: none leaked" \
+	"$constructed" "$(klp_param $RACE destroyed)"
+assert_true "rmmod $RACE" klp_unload $RACE
 
 klp_finish
