@@ -12,8 +12,8 @@
 #  - test_klp_rela_mod replaces test_klp_rela_target_value() with
 #    scale(seed) + 1, both static in test_klp_rela_target: with the target
 #    loaded before the patch, then loaded after it, unloaded and loaded
-#    again with another seed, which needs the relocations cleared and
-#    written again;
+#    again with another seed, refused by a pre_patch callback and loaded
+#    again, which needs the relocations cleared and written again;
 #  - a relocation against a symbol that vmlinux or the target lacks,
 #    malformed symbol and section names, and relocations against a module
 #    that the patch does not patch are refused with ENOENT, ENOEXEC or
@@ -121,8 +121,15 @@ klp_load_mod $TARGET seed=7
 assert_file_content $VALUE 71 \
 	"$MOD_PATCH: $TARGET seed=7 returns 71 when it comes back"
 klp_remove $TARGET
+# A target refused after its relocations were written: they are cleared.
+assert_write_ok "$MOD_PATCH: set fail_pre_patch" \
+	/sys/module/$MOD_PATCH/parameters/fail_pre_patch 1
+assert_refused "pre_patch of $MOD_PATCH fails" $TARGET EPERM
+assert_write_ok "$MOD_PATCH: clear fail_pre_patch" \
+	/sys/module/$MOD_PATCH/parameters/fail_pre_patch 0
 klp_load_mod $TARGET seed=9
-assert_file_content $VALUE 91 "$MOD_PATCH: and 91 with seed=9, the third time"
+assert_file_content $VALUE 91 \
+	"$MOD_PATCH: and 91 with seed=9, after the refused load"
 klp_disable $MOD_PATCH
 assert_file_content $VALUE 9 "$TARGET returns 9 after disabling $MOD_PATCH"
 klp_remove $MOD_PATCH

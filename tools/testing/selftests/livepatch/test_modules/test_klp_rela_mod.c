@@ -6,7 +6,8 @@
  * test_klp_rela_target_scale(seed) + 1, both symbols being static in the
  * target.  The Makefile turns the references into .klp.rela relocations
  * against .klp.sym.test_klp_rela_target.<symbol>,0, which the live patch
- * core writes whenever the target comes and clears when it goes.
+ * core writes whenever the target comes and clears when it goes or is
+ * refused.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -25,6 +26,19 @@ extern int test_klp_rela_target_scale(int value);
 asm(".weak test_klp_rela_target_seed");
 asm(".weak test_klp_rela_target_scale");
 
+/*
+ * With fail_pre_patch set, the target is refused as it comes, after the
+ * core wrote the relocations against it: they must be cleared again.
+ */
+static bool test_klp_rela_mod_fail;
+module_param_named(fail_pre_patch, test_klp_rela_mod_fail, bool, 0644);
+MODULE_PARM_DESC(fail_pre_patch, "refuse test_klp_rela_target as it comes");
+
+static int test_klp_rela_mod_pre_patch(struct klp_object *obj)
+{
+	return READ_ONCE(test_klp_rela_mod_fail) ? -EPERM : 0;
+}
+
 static int test_klp_rela_mod_value(void)
 {
 	return test_klp_rela_target_scale(READ_ONCE(test_klp_rela_target_seed)) + 1;
@@ -42,6 +56,9 @@ static struct klp_object test_klp_rela_mod_objs[] = {
 	{
 		.name = "test_klp_rela_target",
 		.funcs = test_klp_rela_mod_funcs,
+		.callbacks = {
+			.pre_patch = test_klp_rela_mod_pre_patch,
+		},
 	},
 	{ }
 };
