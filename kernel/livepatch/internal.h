@@ -13,6 +13,7 @@
  *               retiring the patches a cumulative patch replaced
  *     transition.c the consistency model: per-task universes
  *     resolve.c   finding the functions to replace
+ *     relocs.c    the patch module's relocations against its objects
  *     redirect.c  the ftrace handler and the table of patched sites
  *
  * A file calls only into files listed below it.  shadow.c (shadow
@@ -108,6 +109,11 @@ int klp_check_patch(struct klp_patch *patch);
 int klp_resolve_object(struct klp_patch *patch, struct klp_object *obj,
 		       struct module *mod);
 void klp_forget_object(struct klp_object *obj);
+
+/* relocs.c */
+int klp_check_relocs(struct klp_patch *patch);
+int klp_apply_relocs(struct klp_patch *patch, struct klp_object *obj);
+void klp_clear_relocs(struct klp_patch *patch, struct klp_object *obj);
 
 /* redirect.c */
 int klp_redirect(struct klp_patch *patch, struct klp_object *only);

@@ -30,6 +30,7 @@ static void klp_module_unpatch(struct klp_patch *last, struct module *mod)
 				continue;
 			if (obj->patched)
 				klp_object_disable(patch, obj);
+			klp_clear_relocs(patch, obj);
 			klp_forget_object(obj);
 		}
 	}
@@ -57,6 +58,7 @@ static int klp_module_coming(struct module *mod)
 			if (ret) {
 				pr_err("%s: cannot patch module '%s' (%d): refusing to load it\n",
 				       patch->mod->name, mod->name, ret);
+				klp_clear_relocs(patch, obj);
 				klp_forget_object(obj);
 				goto err_unpatch;
 			}

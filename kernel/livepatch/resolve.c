@@ -77,10 +77,11 @@ static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
  * klp_check_patch() - check what a patch module describes
  * @patch: the patch, not registered yet
  *
- * Only looks at the description: the result does not depend on what is
- * loaded.
+ * Only looks at the description and the patch module's .klp.rela
+ * sections: the result does not depend on what is loaded.
  *
- * Return: 0, or -EINVAL with a message naming the culprit.
+ * Return: 0, or -EINVAL (-ENOEXEC for a malformed .klp.rela section) with
+ * a message naming the culprit.
  */
 int klp_check_patch(struct klp_patch *patch)
 {
@@ -112,7 +113,7 @@ int klp_check_patch(struct klp_patch *patch)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return klp_check_relocs(patch);
 }
 
 struct klp_lookup {
@@ -204,6 +205,7 @@ static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
  * @obj:   one of its objects
  * @mod:   the loaded module @obj names, or NULL for vmlinux
  *
+ * Also writes the patch module's relocations against a module object.
  * Called with klp_mutex held.
  *
  * Return: 0 with the object present and its functions' addresses known,
@@ -219,13 +221,18 @@ int klp_resolve_object(struct klp_patch *patch, struct klp_object *obj,
 
 	klp_for_each_func(obj, func) {
 		ret = klp_resolve_func(patch, obj, func);
-		if (ret) {
-			klp_forget_object(obj);
-			return ret;
-		}
+		if (ret)
+			goto err_forget;
 	}
+	ret = klp_apply_relocs(patch, obj);
+	if (ret)
+		goto err_forget;
 	obj->mod = mod;
 	return 0;
+
+err_forget:
+	klp_forget_object(obj);
+	return ret;
 }
 
 /**
