@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Stress: KLP_STRESS_CYCLES cycles (default 10) of enabling, stacking,
+# replacing and disabling patches while tasks fork and exit, sleep and
+# spin, and while the target module of one patch is loaded and unloaded
+# in a loop.  Each cycle:
+#
+#   test_klp_replace_a  /proc/cmdline and /proc/version
+#   test_klp_mod        test_klp_target_value(), target coming and going
+#   test_klp_getpid     the getpid() system call, called by every task
+#   test_klp_replace_c  cumulative: replaces the three above
+#   disable c           everything back to the original code
+#
+# and checks the effect of each step, that each transition completes
+# within 15 s and that every replaced module can be removed.  Only the
+# failures are reported one by one; the cycles are counted.  The kernel's
+# debug checks (lockdep, KASAN and kmemleak where built in) watch the
+# whole run: the host fails it on any splat.
+
+. "$(dirname "$0")/functions.sh"
+
+A=test_klp_replace_a
+C=test_klp_replace_c
+MOD=test_klp_mod
+TARGET=test_klp_target
+GETPID=test_klp_getpid
+CYCLES=${KLP_STRESS_CYCLES:-10}
+VALUE=/sys/kernel/$TARGET/value
+
+klp_setup $A $C $MOD $TARGET $GETPID
+
+cmdline=$(cat /proc/cmdline)
+version=$(cat /proc/version)
+failures=0
+failed_cycles=0
+
+# oops WHAT: one failure of the current cycle.
+oops()
+{
+	failures=$((failures + 1))
+	[ $failures -le 20 ] && klp_info "cycle $cycle: $*"
+	return 0
+}
+
+# wait_done PATCH: its transition completes within 15 s.
+wait_done()
+{
+	klp_poll_ms 15000 klp_transition_done "$1" ||
+		oops "$1: transition not done after 15 s;" \
+			"blockers: $(klp_blockers "$1" | head -3 | tr '\n' ';')"
+}
+
+# load PATCH: insmod, then wait for its transition.
+load()
+{
+	if insmod "$KLP_MOD_DIR/$1.ko" 2>/dev/null; then
+		wait_done "$1"
+	else
+		oops "insmod $1 failed"
+	fi
+}
+
+# expect FILE TEXT
+expect()
+{
+	local got
+
+	got=$(cat "$1" 2>/dev/null)
+	[ "$got" = "$2" ] || oops "$1 reads '$got', not '$2'"
+}
+
+# gone_and_removed PATCH: replaced, its directory goes and rmmod works.
+gone_and_removed()
+{
+	klp_poll_ms 15000 klp_patch_gone "$1" ||
+		oops "$1: still in $KLP_SYSFS after the replace"
+	rmmod "$1" 2>/dev/null || oops "rmmod $1 failed"
+}
+
+# --- The load: fork and exit, sleep, spin, a module that comes and goes.
+for i in 1 2; do
+	(while :; do /bin/true; done) &
+	klp_bg_pids+=($!)
+done
+for i in $(seq 20); do
+	sleep 100000 &
+	klp_bg_pids+=($!)
+done
+(while :; do :; done) &
+klp_bg_pids+=($!)
+(while :; do
+	insmod "$KLP_MOD_DIR/$TARGET.ko" 2>/dev/null
+	sleep 0.01
+	rmmod $TARGET 2>/dev/null
+done) &
+churn=$!
+klp_bg_pids+=("$churn")
+klp_on_cleanup klp_kill_bg
+klp_on_cleanup "rmmod $TARGET 2>/dev/null; true"
+
+start=$(klp_now_ms)
+for cycle in $(seq "$CYCLES"); do
+	before=$failures
+
+	load $A
+	expect /proc/cmdline "$A: cmdline"
+	expect /proc/version "$A: version"
+
+	load $MOD
+	# The target may be between its coming and going: only a value
+	# that can be read is checked.
+	v=$(cat $VALUE 2>/dev/null) && [ -n "$v" ] && [ "$v" != 2 ] &&
+		oops "$VALUE reads '$v' under $MOD, not 2"
+
+	load $GETPID
+
+	load $C
+	expect /proc/cmdline "$C: cmdline"
+	expect /proc/version "$version"
+	gone_and_removed $A
+	gone_and_removed $MOD
+	gone_and_removed $GETPID
+	v=$(cat $VALUE 2>/dev/null) && [ -n "$v" ] && [ "$v" != 1 ] &&
+		oops "$VALUE reads '$v' after the replace, not 1"
+
+	echo 0 > "$KLP_SYSFS/$C/enabled" 2>/dev/null || oops "disabling $C failed"
+	klp_poll_ms 15000 klp_patch_gone $C || oops "$C: not gone after disable"
+	rmmod $C 2>/dev/null || oops "rmmod $C failed"
+	expect /proc/cmdline "$cmdline"
+
+	[ $failures = "$before" ] || failed_cycles=$((failed_cycles + 1))
+	[ $((cycle % 50)) = 0 ] && klp_info "$cycle cycles, $failed_cycles failed"
+done
+elapsed=$(( $(klp_now_ms) - start ))
+
+assert_true "the module churn and the load ran all along" kill -0 "$churn"
+klp_info "$CYCLES cycles in $(klp_duration $elapsed), $failures failures"
+assert_eq "$CYCLES cycles of enable, stack, replace, disable: failed cycles" \
+	0 $failed_cycles
+
+klp_kill_bg
+rmmod $TARGET 2>/dev/null
+
+# kmemleak, when the kernel has it: nothing the run allocated is lost.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan > /sys/kernel/debug/kmemleak
+	echo scan > /sys/kernel/debug/kmemleak
+	leaks=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+	assert_eq "kmemleak reports no leak" 0 "$leaks"
+else
+	klp_info "no kmemleak in this kernel"
+fi
+
+klp_finish
