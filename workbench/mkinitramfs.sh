@@ -159,9 +159,18 @@ stage_kselftests()
 		dir=$tmp/selftests
 	fi
 	[ -d "$dir/livepatch" ] || { echo "no livepatch selftests in $tree"; return 0; }
+	# The test programs are built in the source tree, where make only
+	# compares timestamps: after a build for another arch, start clean.
 	# top_srcdir: the overlay copy is not inside the kernel tree.
+	local stamp=$WB_CACHE/kselftest-arch-$tree
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$WB_ARCH" ]; then
+		make -C "$dir" "${KMAKE_ARCH[@]}" TARGETS=livepatch KDIR="$out" \
+			top_srcdir="$src" clean
+		rm -f "$stamp"
+	fi
 	make -C "$dir" "${KMAKE_ARCH[@]}" TARGETS=livepatch KDIR="$out" \
 		top_srcdir="$src" INSTALL_PATH="$stage/kselftest" install
+	echo "$WB_ARCH" > "$stamp"
 	# A test module left from an earlier build of another tree would be
 	# picked up: the install above rebuilt them against this build.
 }
