@@ -14,19 +14,31 @@ tree=$1
 mode=$2
 log=${3:-$LOG_DIR/console-$tree-$mode.log}
 out=$(build_dir "$tree")
-kernel=$out/arch/x86/boot/bzImage
+kernel=$out/arch/$KARCH/boot/bzImage
 initrd=$out/initramfs.cpio.gz
 timeout=${WB_TIMEOUT:-1500}
 [ -f "$kernel" ] && [ -f "$initrd" ] || die "build $tree first"
 
-# The guest's clock: HPET and the ACPI PM timer are there to validate the
-# TSC, so that the TSC becomes the clocksource (not refined-jiffies).
-append="console=ttyS0 loglevel=5 panic=-1 wb.mode=$mode ${WB_APPEND:-}"
-
+# The machine of each guest architecture and its console.
+case $WB_ARCH in
+x86_64)
+	# HPET and the ACPI PM timer are there to validate the TSC, so that
+	# the TSC becomes the clocksource (not refined-jiffies).
+	qemu=(qemu-system-x86_64 -machine pc)
+	console=ttyS0
+	;;
+s390x)
+	# The first serial device of s390-ccw-virtio is the SCLP VT220
+	# console, ttysclp0; the TOD clock is the clocksource.
+	qemu=(qemu-system-s390x -machine s390-ccw-virtio)
+	console=ttysclp0
+	;;
+esac
+append="console=$console loglevel=5 panic=-1 wb.mode=$mode ${WB_APPEND:-}"
 
 pick_accel()
 {
-	local cache=$WB_CACHE/accel
+	local cache=$WB_CACHE/accel-$WB_ARCH
 	local key
 	key=$(cat /proc/sys/kernel/random/boot_id)
 	if [ -f "$cache" ] && [ "$(head -1 "$cache")" = "$key" ]; then
@@ -34,11 +46,12 @@ pick_accel()
 		return
 	fi
 	local accel=tcg
-	if [ -w /dev/kvm ]; then
+	# KVM only runs a guest of the host's own architecture.
+	if [ "$WB_ARCH" = "$(uname -m)" ] && [ -w /dev/kvm ]; then
 		# A usable KVM boots this guest in a few seconds.
-		if timeout 20 qemu-system-x86_64 -machine pc,accel=kvm -cpu host \
+		if timeout 20 "${qemu[@]}" -accel kvm -cpu host \
 			-smp 2 -m 1G -kernel "$kernel" -initrd "$initrd" \
-			-append "console=ttyS0 loglevel=5 panic=-1 wb.mode=probe" \
+			-append "console=$console loglevel=5 panic=-1 wb.mode=probe" \
 			-nographic -no-reboot -nodefaults -serial stdio 2>/dev/null |
 			grep -q WB-DONE; then
 			accel=kvm
@@ -64,7 +77,7 @@ fi
 echo "[$(date +%H:%M:%S)] booting $tree ($WB_ARCH, $accel_opt, timeout ${timeout}s) in mode $mode"
 rc=0
 timeout --foreground -k 5 "$timeout" \
-	qemu-system-x86_64 -machine pc -accel "$accel_opt" -cpu $cpu -smp 2 -m 2G \
+	"${qemu[@]}" -accel "$accel_opt" -cpu $cpu -smp 2 -m 2G \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-display none -no-reboot -nodefaults -serial stdio </dev/null 2>&1 |
 	tee "$log" || rc=$?

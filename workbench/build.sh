@@ -19,20 +19,14 @@ mkdir -p "$out"
 # keeps setlocalversion from adding "+" for a git tree off a tag.
 export LOCALVERSION=-$tree
 
-case $WB_ARCH in
-x86_64) karch=x86; cross= ;;
-s390x) karch=s390; cross=s390x-linux-gnu- ;;
-*) die "unsupported arch $WB_ARCH" ;;
-esac
-
 frags=("$WB_DIR/config/$WB_ARCH.config")
 # The stripped base has no livepatch options at all.
 [ "$tree" = base ] || frags+=("$WB_DIR/config/livepatch.config")
 
 kmake()
 {
-	make -C "$src" O="$out" ARCH=$karch ${cross:+CROSS_COMPILE=$cross} \
-		CC="ccache ${cross}gcc" HOSTCC="ccache gcc" -j"$WB_JOBS" "$@"
+	make -C "$src" O="$out" ARCH=$KARCH ${CROSS:+CROSS_COMPILE=$CROSS} \
+		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$WB_JOBS" "$@"
 }
 
 configure()
@@ -46,7 +40,7 @@ configure()
 		return 0
 	fi
 	kmake tinyconfig
-	(cd "$out" && ARCH=$karch "$src/scripts/kconfig/merge_config.sh" \
+	(cd "$out" && ARCH=$KARCH "$src/scripts/kconfig/merge_config.sh" \
 		-m -O "$out" "$out/.config" "${frags[@]}")
 	kmake olddefconfig
 	local bad=0 line opt

@@ -12,10 +12,19 @@ WB_ARCH=${WB_ARCH:-x86_64}
 WB_JOBS=${WB_JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$WB_CACHE/ccache}
 
+# The kernel's name of the guest architecture and the cross toolchain's
+# prefix: the host is x86_64, an s390x guest is cross-built.
+case $WB_ARCH in
+x86_64) KARCH=x86; CROSS= ;;
+s390x) KARCH=s390; CROSS=s390x-linux-gnu- ;;
+*) echo "error: unsupported arch $WB_ARCH" >&2; exit 1 ;;
+esac
+
 VANILLA_TREE=$WB_CACHE/vanilla		# pristine Debian tree, git branch "vanilla"
 BASE_TREE=$WB_CACHE/base		# worktree: vanilla minus livepatch
 OURS_TREE=$WB_CACHE/ours		# worktree: base plus our series
-LOG_DIR=$WB_CACHE/logs
+LOG_DIR=$WB_CACHE/logs			# x86_64; another arch: a subdirectory
+[ "$WB_ARCH" = x86_64 ] || LOG_DIR=$WB_CACHE/logs/$WB_ARCH
 
 mkdir -p "$LOG_DIR" 2>/dev/null || true
 

@@ -6,6 +6,10 @@
 # date, stat, diff, sysctl and modinfo lack options they use), the kernel's
 # modules, the livepatch kselftests installed from TREE with their modules
 # built out-of-tree against the build, and the init script.
+#
+# An x86_64 guest gets the host's own binaries.  Any other guest gets
+# Debian's binaries of its architecture, from the packages prepare.sh
+# downloaded, and everything it runs is cross-compiled.
 set -e
 . "$(dirname "$0")/lib.sh"
 
@@ -16,9 +20,9 @@ stage=$WB_CACHE/initramfs/$tree-$WB_ARCH
 image=$out/initramfs.cpio.gz
 release=$(kernel_release "$tree")
 export LOCALVERSION=-$tree	# as build.sh
+KMAKE_ARCH=(ARCH=$KARCH ${CROSS:+CROSS_COMPILE=$CROSS})
 
-# Host binaries copied with the libraries they link (the guest is the same
-# architecture as the host: x86_64).
+# Binaries copied with the libraries they link.
 TOOLS=(bash date stat diff timeout sleep cat ls grep sed awk gawk find xargs
        sort uniq head tail wc tr cut mktemp dmesg sysctl kmod insmod rmmod
        modprobe modinfo lsmod depmod seq tee env mount umount basename dirname
@@ -34,10 +38,9 @@ copy_with_libs()
 	done
 }
 
-stage_base()
+# The guest's binaries from the host (x86_64, the host's architecture).
+stage_host_tools()
 {
-	rm -rf "$stage"
-	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,root,etc}
 	cp /bin/busybox "$stage/bin/busybox"
 	for app in $("$stage/bin/busybox" --list); do
 		[ -e "$stage/bin/$app" ] || ln -s busybox "$stage/bin/$app"
@@ -49,6 +52,78 @@ stage_base()
 		rm -f "$stage/bin/$t"
 		copy_with_libs "$path" "/bin/$t"
 	done
+}
+
+# The guest's binaries from Debian's packages of its architecture, which
+# the host cannot run: no ldd, the libraries each binary needs are read
+# from its dynamic section and must all be there.  A tool the packages do
+# not have (dmesg, mount: util-linux is not worth its libraries) stays
+# busybox's.
+stage_foreign_tools()
+{
+	local debs=$WB_CACHE/debs/$WB_ARCH root=$WB_CACHE/guest-root/$WB_ARCH
+	local deb t d path lib need missing=
+	[ -f "$debs/LIST" ] || die "no $WB_ARCH packages in $debs (run prepare.sh)"
+	if ! [ "$root/.done" -nt "$debs/LIST" ]; then
+		rm -rf "$root"
+		mkdir -p "$root"
+		for deb in "$debs"/*.deb; do
+			dpkg-deb -x "$deb" "$root"
+		done
+		touch "$root/.done"
+	fi
+	cp "$root/bin/busybox" "$stage/bin/busybox"
+	# Same Debian version and build options as the host's busybox-static.
+	for app in $(/bin/busybox --list); do
+		[ -e "$stage/bin/$app" ] || ln -s busybox "$stage/bin/$app"
+	done
+	for t in "${TOOLS[@]}"; do
+		path=
+		for d in usr/sbin usr/bin sbin bin; do
+			path=$root/$d/$t
+			[ -f "$path" ] && break
+			# awk is an alternative that the packages do not ship.
+			path=$root/$d/g$t
+			[ "$t" = awk ] && [ -f "$path" ] && break
+			path=
+		done
+		if [ -z "$path" ]; then
+			[ -L "$stage/bin/$t" ] || die "$WB_ARCH tool $t not found"
+			continue
+		fi
+		rm -f "$stage/bin/$t"
+		install -m 755 "$path" "$stage/bin/$t"
+	done
+	# The loader and the shared libraries, not glibc's gconv modules.
+	cp -a "$root/lib/ld64.so.1" "$stage/lib/"
+	for d in lib usr/lib; do
+		mkdir -p "$stage/$d/$WB_ARCH-linux-gnu"
+		cp -a "$root/$d/$WB_ARCH-linux-gnu/"*.so* "$stage/$d/$WB_ARCH-linux-gnu/"
+	done
+	for path in "$stage"/bin/*; do
+		[ -f "$path" ] && ! [ -L "$path" ] || continue
+		for lib in $("${CROSS}readelf" -d "$path" 2>/dev/null |
+			     sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+			for d in lib usr/lib; do
+				need=$stage/$d/$WB_ARCH-linux-gnu/$lib
+				[ -e "$need" ] && continue 2
+			done
+			missing="$missing ${path##*/}:$lib"
+		done
+	done
+	[ -z "$missing" ] || die "libraries missing from the $WB_ARCH packages:$missing"
+}
+
+stage_base()
+{
+	rm -rf "$stage"
+	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,lib64,proc,sys,dev,tmp,run,root,etc}
+	if [ "$WB_ARCH" = x86_64 ]; then
+		stage_host_tools
+	else
+		stage_foreign_tools
+	fi
+	local t
 	# kmod is one binary that acts by its name.
 	for t in insmod rmmod modprobe modinfo lsmod depmod; do
 		ln -sf kmod "$stage/bin/$t"
@@ -63,8 +138,8 @@ stage_base()
 
 stage_modules()
 {
-	make -C "$src" O="$out" INSTALL_MOD_PATH="$stage" INSTALL_MOD_STRIP=1 \
-		DEPMOD=/sbin/depmod modules_install
+	make -C "$src" O="$out" "${KMAKE_ARCH[@]}" INSTALL_MOD_PATH="$stage" \
+		INSTALL_MOD_STRIP=1 DEPMOD=/sbin/depmod modules_install
 	# Tests look for the modules of samples/ by name.
 	rm -f "$stage/lib/modules/$release/"{build,source}
 }
@@ -84,9 +159,18 @@ stage_kselftests()
 		dir=$tmp/selftests
 	fi
 	[ -d "$dir/livepatch" ] || { echo "no livepatch selftests in $tree"; return 0; }
+	# The test programs are built in the source tree, where make only
+	# compares timestamps: after a build for another arch, start clean.
 	# top_srcdir: the overlay copy is not inside the kernel tree.
-	make -C "$dir" TARGETS=livepatch KDIR="$out" top_srcdir="$src" \
-		INSTALL_PATH="$stage/kselftest" install
+	local stamp=$WB_CACHE/kselftest-arch-$tree
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$WB_ARCH" ]; then
+		make -C "$dir" "${KMAKE_ARCH[@]}" TARGETS=livepatch KDIR="$out" \
+			top_srcdir="$src" clean
+		rm -f "$stamp"
+	fi
+	make -C "$dir" "${KMAKE_ARCH[@]}" TARGETS=livepatch KDIR="$out" \
+		top_srcdir="$src" INSTALL_PATH="$stage/kselftest" install
+	echo "$WB_ARCH" > "$stamp"
 	# A test module left from an earlier build of another tree would be
 	# picked up: the install above rebuilt them against this build.
 }
@@ -99,9 +183,9 @@ stage_bench()
 	mkdir -p "$tmp" "$stage/usr/share/wb/bench"
 	cp "$WB_DIR"/bench/modules/*.c "$WB_DIR"/bench/modules/Makefile "$tmp/"
 	"$WB_DIR/bench/modules/gen-many.sh" "$tmp" "${WB_BENCH_FUNCS:-1000}"
-	make -C "$out" M="$tmp" modules
+	make -C "$out" "${KMAKE_ARCH[@]}" M="$tmp" modules
 	cp "$tmp"/*.ko "$stage/usr/share/wb/bench/"
-	gcc -O2 -Wall -pthread -o "$stage/usr/share/wb/bench/klp-sleepers" \
+	"${CROSS}gcc" -O2 -Wall -pthread -o "$stage/usr/share/wb/bench/klp-sleepers" \
 		"$WB_DIR/bench/user/klp-sleepers.c"
 	install -m 755 "$WB_DIR/bench/guest-bench.sh" "$stage/usr/share/wb/bench/"
 }

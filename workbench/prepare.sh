@@ -3,6 +3,8 @@
 #
 # prepare.sh: everything before a build, each step skipped when done:
 #   - install the Debian packages the workbench needs,
+#   - for an s390x guest, download the Debian s390x packages its
+#     userspace is made of (dpkg multiarch, nothing installed),
 #   - unpack Debian's linux-source-6.12 once into the cache, as git branch
 #     "vanilla" (the tree we compare against),
 #   - strip the in-tree livepatch into git branch "base" (strip.py),
@@ -14,7 +16,18 @@ PACKAGES=(linux-source-6.12 build-essential flex bison bc libelf-dev
 	  libssl-dev cpio xz-utils gzip ccache qemu-system-x86 busybox-static
 	  kmod procps rsync python3 git diffutils gawk findutils util-linux
 	  coreutils)
-[ "$WB_ARCH" = s390x ] && PACKAGES+=(gcc-s390x-linux-gnu qemu-system-misc)
+[ "$WB_ARCH" = s390x ] && PACKAGES+=(gcc-s390x-linux-gnu libc6-dev-s390x-cross
+				      qemu-system-misc)
+
+# The s390x guest's userspace: busybox, bash and the GNU tools of
+# mkinitramfs.sh's TOOLS with every library they need.  Downloaded, never
+# installed; mkinitramfs.sh unpacks them and checks that each library a
+# binary needs is there.
+GUEST_DEBS=(busybox-static bash coreutils grep sed gawk findutils diffutils
+	    kmod procps libc6 libc-bin libgcc-s1 libtinfo6 libacl1 libattr1
+	    libgmp10 libselinux1 libpcre2-8-0 libmpfr6 libreadline8
+	    libsigsegv2 liblzma5 libssl3 libzstd1 libkmod2 libncursesw6
+	    libproc2-0 libsystemd0 libcap2 libgcrypt20 libgpg-error0 liblz4-1)
 
 install_packages()
 {
@@ -27,6 +40,25 @@ install_packages()
 	echo "installing: ${missing[*]}"
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+fetch_guest_debs()
+{
+	local dir=$WB_CACHE/debs/$WB_ARCH want have
+	want=$(printf '%s\n' "${GUEST_DEBS[@]}")
+	have=$(cat "$dir/LIST" 2>/dev/null || true)
+	[ "$want" = "$have" ] && return 0
+	if ! dpkg --print-foreign-architectures | grep -qx "$WB_ARCH"; then
+		dpkg --add-architecture "$WB_ARCH"
+		apt-get update -q
+	fi
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	# A point release may have replaced a version the lists still name.
+	(cd "$dir" && apt-get download -q "${GUEST_DEBS[@]/%/:$WB_ARCH}") ||
+		{ apt-get update -q &&
+		  (cd "$dir" && apt-get download -q "${GUEST_DEBS[@]/%/:$WB_ARCH}"); }
+	echo "$want" > "$dir/LIST"
 }
 
 unpack_vanilla()
@@ -80,6 +112,8 @@ assemble()
 }
 
 step "installing packages" install_packages
+[ "$WB_ARCH" = x86_64 ] ||
+	step "fetching $WB_ARCH guest packages" fetch_guest_debs
 step "unpacking linux-source-6.12 $(dpkg-query -W -f '${Version}' linux-source-6.12)" unpack_vanilla
 step "stripping livepatch into the base tree" strip_base
 step "assembling our series" assemble

@@ -13,7 +13,8 @@
 . "$(dirname "$0")/functions.sh"
 
 # mode of test_klp_bad    expected errno    name in the kernel log
-# ("@ambiguous": the duplicate function name picked at run time)
+# ("@ambiguous": the duplicate function name picked at run time;
+# "@notrace": NOTRACE_FUNC below)
 BAD_CASES=(
 	"null_func		EINVAL		cmdline_proc_show"
 	"no_symbol		ENOENT		test_klp_no_such_function_xyz"
@@ -21,13 +22,17 @@ BAD_CASES=(
 	"slash_objname		EINVAL		bad/name"
 	"dup_func		EINVAL		cmdline_proc_show"
 	"bad_sympos		EINVAL		cmdline_proc_show"
-	"notrace		EOPNOTSUPP	native_sched_clock"
+	"notrace		EOPNOTSUPP	@notrace"
 	"ambiguous		EINVAL		@ambiguous"
 )
 NOMODINFO_ERRNO=EINVAL
 
-# Function without an ftrace location, used by mode "notrace".
-NOTRACE_FUNC=native_sched_clock
+# Function without an ftrace location, used by mode "notrace" (as in
+# test_klp_bad.c).
+case $(uname -m) in
+s390x) NOTRACE_FUNC=sched_clock ;;
+*) NOTRACE_FUNC=native_sched_clock ;;
+esac
 
 # Duplicate names tried first for "ambiguous" and "sympos_ok": sysfs show()
 # callbacks, which nothing reads during the test and for which the stub
@@ -152,6 +157,7 @@ for entry in "${BAD_CASES[@]}"; do
 	case $mode in
 	notrace)
 		[ -n "$skip_notrace" ] && continue
+		name=$NOTRACE_FUNC
 		;;
 	ambiguous)
 		[ -n "$dup" ] || continue

@@ -166,7 +166,7 @@ check_getpid()
 
 	if ! klp_load $GETPID; then
 		if [ "$KLP_ERRNO" = ENODEV ]; then
-			klp_info "skipped: $GETPID: no __x64_sys_getpid() to patch on $(uname -m)"
+			klp_info "skipped: $GETPID: no getpid() system call to patch on $(uname -m)"
 		else
 			klp_fail "insmod $GETPID" "$KLP_ERR"
 		fi

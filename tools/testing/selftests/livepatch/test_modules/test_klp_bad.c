@@ -11,8 +11,9 @@
  *   dup_func       cmdline_proc_show() twice in the same object
  *   bad_sympos     cmdline_proc_show() with old_sympos = 5, although the
  *                  name is unique in vmlinux (only 0 and 1 are valid)
- *   notrace        native_sched_clock(): noinstr, hence notrace, so it has
- *                  no ftrace location on x86_64
+ *   notrace        a sched_clock() that is notrace, so it has no ftrace
+ *                  location: native_sched_clock() on x86_64, sched_clock()
+ *                  on s390
  *   ambiguous      the function named by the "ambiguous" parameter, a name
  *                  that exists more than once in vmlinux, without old_sympos
  *
@@ -53,6 +54,12 @@ static int test_klp_bad_value(void)
 {
 	return 3;
 }
+
+#ifdef CONFIG_S390
+#define TEST_KLP_BAD_NOTRACE	"sched_clock"
+#else
+#define TEST_KLP_BAD_NOTRACE	"native_sched_clock"
+#endif
 
 static u64 test_klp_bad_sched_clock(void)
 {
@@ -109,7 +116,7 @@ static const struct test_klp_bad_case test_klp_bad_cases[] = {
 	},
 	{
 		.mode = "notrace",
-		.old_name = "native_sched_clock",
+		.old_name = TEST_KLP_BAD_NOTRACE,
 		.new_func = test_klp_bad_sched_clock,
 	},
 	{
