@@ -71,7 +71,7 @@ tree_dir()
 
 build_dir()
 {
-	echo "$WB_CACHE/build/$1-$WB_ARCH"
+	echo "$WB_CACHE/build/$1-$WB_ARCH${WB_FLAVOR:+-$WB_FLAVOR}"
 }
 
 kernel_release()

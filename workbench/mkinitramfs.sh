@@ -16,7 +16,7 @@ set -e
 tree=$1
 src=$(tree_dir "$tree")
 out=$(build_dir "$tree")
-stage=$WB_CACHE/initramfs/$tree-$WB_ARCH
+stage=$WB_CACHE/initramfs/$tree-$WB_ARCH${WB_FLAVOR:+-$WB_FLAVOR}
 image=$out/initramfs.cpio.gz
 release=$(kernel_release "$tree")
 export LOCALVERSION=-$tree	# as build.sh
@@ -178,7 +178,7 @@ stage_kselftests()
 stage_bench()
 {
 	# The same benchmark modules for every tree: they use the public API.
-	local tmp=$WB_CACHE/bench-build/$tree-$WB_ARCH
+	local tmp=$WB_CACHE/bench-build/$tree-$WB_ARCH${WB_FLAVOR:+-$WB_FLAVOR}
 	rm -rf "$tmp"
 	mkdir -p "$tmp" "$stage/usr/share/wb/bench"
 	cp "$WB_DIR"/bench/modules/*.c "$WB_DIR"/bench/modules/Makefile "$tmp/"
