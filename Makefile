@@ -6,7 +6,7 @@
 ARCH ?= x86_64
 WB := WB_ARCH=$(ARCH) ./workbench/wb
 
-.PHONY: demo test test-vanilla gate shell bench
+.PHONY: demo test test-vanilla gate shell bench bisect export check
 
 demo:
 	$(WB) demo
@@ -25,3 +25,12 @@ shell:
 
 bench:
 	$(WB) bench
+
+bisect:
+	$(WB) bisect
+
+export:
+	$(WB) export
+
+check:
+	$(WB) check
