@@ -82,10 +82,25 @@ build_one()
 # One kernel build at a time on the machine, as build.sh.
 exec 9>/var/lock/klp-wb-build.lock
 
+# Does the commit change nothing that a build for $karch reads?  Then the
+# build of the previous commit stands for it.
+builds_nothing()
+{
+	! git -C "$VANILLA_TREE" diff --name-only "$1^" "$1" |
+		grep -qvE "^(Documentation/|tools/|MAINTAINERS$|arch/)" &&
+	! git -C "$VANILLA_TREE" diff --name-only "$1^" "$1" |
+		grep -qE "^arch/$karch/"
+}
+
 n=0
 total=$(echo "$commits" | wc -l)
 for c in base $commits; do
 	subject=$(git -C "$VANILLA_TREE" log -1 --format=%s "$c")
+	if [ "$c" != base ] && builds_nothing "$c"; then
+		echo "[$(date +%H:%M:%S)] bisect $n/$total: $subject: nothing to build for $karch"
+		n=$((n + 1))
+		continue
+	fi
 	git -C "$tree" checkout -q -f --detach "$c"
 	for cfg in lp-y lp-n; do
 		flock 9
