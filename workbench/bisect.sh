@@ -101,18 +101,19 @@ for c in base $commits; do
 		n=$((n + 1))
 		continue
 	fi
+	# One turn of the build lock per patch, for both configs.
+	flock 9
 	git -C "$tree" checkout -q -f --detach "$c"
 	for cfg in lp-y lp-n; do
-		flock 9
 		rc=0
 		(step "bisect $n/$total $cfg: $subject" \
 			build_one "$cfg" "$WB_CACHE/build/bisect-$cfg-$WB_ARCH") || rc=$?
-		flock -u 9
 		if [ $rc != 0 ]; then
 			echo "bisect: patch $n/$total does not build with $cfg: $subject" >&2
 			exit 1
 		fi
 	done
+	flock -u 9
 	n=$((n + 1))
 done
 echo "bisect: all $total patches build with CONFIG_LIVEPATCH=y and =n"
