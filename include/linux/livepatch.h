@@ -43,6 +43,8 @@
  * @kobj_added: @kobj is in sysfs
  * @patched:	 calls to @old_func may reach @new_func
  * @transition: a transition is moving tasks to or away from @new_func
+ * @replaced:	 a cumulative patch in transition takes @new_func away:
+ *		 tasks in the patched universe no longer see it
  */
 struct klp_func {
 	const char *old_name;
@@ -56,6 +58,7 @@ struct klp_func {
 	bool kobj_added;
 	bool patched;
 	bool transition;
+	bool replaced;
 };
 
 struct klp_object;
@@ -118,7 +121,10 @@ struct klp_state {
  * @mod:	the live patch module (THIS_MODULE)
  * @objs:	array of patched objects, ended by an entry with NULL @funcs
  * @states:	system states the patch handles, ended by an entry with id 0
- * @replace:	replace every enabled patch (cumulative patch)
+ * @replace:	replace every enabled patch (cumulative patch): functions
+ *		the others replaced and this one does not return to their
+ *		original code, and the others are disabled, all in one
+ *		transition
  *
  * The remaining fields are the core's.
  * @list:	position in the list of patches, oldest first
@@ -147,6 +153,9 @@ struct klp_patch {
 };
 
 int klp_enable_patch(struct klp_patch *patch);
+
+struct klp_state *klp_get_state(struct klp_patch *patch, unsigned long id);
+struct klp_state *klp_get_prev_state(unsigned long id);
 
 /* Shadow variables: data attached to existing objects by a patch. */
 typedef int (*klp_shadow_ctor_t)(void *obj, void *shadow_data,

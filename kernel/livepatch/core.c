@@ -95,8 +95,10 @@ static void klp_forget_present(struct klp_patch *patch)
  * registered and nothing patched: -EINVAL for a malformed patch, -ENOENT
  * for a function that does not exist, -EOPNOTSUPP for one that cannot be
  * patched, -EBUSY when another ftrace user already modifies a function's
- * instruction pointer or another patch is in transition, -EEXIST for a
- * patch of the same name, -ENODEV when live patching is not available.
+ * instruction pointer or another patch is in transition, -EINVAL also for
+ * a patch that would break a system state of an enabled patch (see
+ * klp_get_state()), -EEXIST for a patch of the same name, -ENODEV when
+ * live patching is not available.
  */
 int klp_enable_patch(struct klp_patch *patch)
 {
@@ -134,6 +136,10 @@ int klp_enable_patch(struct klp_patch *patch)
 	}
 
 	ret = klp_check_patch(patch);
+	if (ret)
+		goto err_unlock;
+
+	ret = klp_check_states(patch);
 	if (ret)
 		goto err_unlock;
 

@@ -8,7 +8,9 @@
  *     sysfs.c     /sys/kernel/livepatch, calls back only through
  *                 klp_patch_disable()
  *     modules.c   patching modules that come and go
- *   patch.c     enabling and disabling objects: callbacks, transitions
+ *     state.c     system states: compatibility of a new patch
+ *   patch.c     enabling and disabling objects: callbacks, transitions,
+ *               retiring the patches a cumulative patch replaced
  *     transition.c the consistency model: per-task universes
  *     resolve.c   finding the functions to replace
  *     redirect.c  the ftrace handler and the table of patched sites
@@ -78,7 +80,8 @@ static __always_inline int klp_universe(struct task_struct *task)
 	return READ_ONCE(klp_initial_state);
 }
 
-typedef void (*klp_transition_done_t)(struct klp_patch *patch, int target);
+typedef void (*klp_transition_done_t)(struct klp_patch *patch, int target,
+				      bool replaced);
 
 int klp_transition_prepare(struct klp_patch *patch, int target);
 void klp_transition_abort(struct klp_patch *patch);
@@ -86,8 +89,12 @@ void klp_transition_start(klp_transition_done_t done);
 void klp_complete_transition(void);
 void klp_reverse_transition(void);
 void klp_force_transition(void);
+void klp_transition_objects_changed(void);
 struct klp_patch *klp_transition_in_progress(void);
 ssize_t klp_transition_blockers(char *buf);
+
+/* state.c */
+int klp_check_states(struct klp_patch *patch);
 
 /* patch.c */
 int klp_patch_enable(struct klp_patch *patch);

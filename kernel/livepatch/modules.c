@@ -62,6 +62,7 @@ static int klp_module_coming(struct module *mod)
 			}
 		}
 	}
+	klp_transition_objects_changed();
 	mutex_unlock(&klp_mutex);
 	return 0;
 
@@ -77,9 +78,11 @@ err_unpatch:
 static void klp_module_going(struct module *mod)
 {
 	mutex_lock(&klp_mutex);
-	if (mod->klp_alive && !list_empty(&klp_patches))
+	if (mod->klp_alive && !list_empty(&klp_patches)) {
 		klp_module_unpatch(list_last_entry(&klp_patches,
 						   struct klp_patch, list), mod);
+		klp_transition_objects_changed();
+	}
 	mod->klp_alive = false;
 	mutex_unlock(&klp_mutex);
 }

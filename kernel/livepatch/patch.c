@@ -104,12 +104,41 @@ void klp_object_disable(struct klp_patch *patch, struct klp_object *obj)
 	klp_post_unpatch(obj);
 }
 
+/*
+ * The patches a cumulative patch replaced: their functions are no longer
+ * redirected.  They are disabled without their callbacks, which the
+ * cumulative patch's own take over, and go like a disabled patch.  If the
+ * transition was forced, tasks may still run their code: their modules
+ * stay.
+ */
+static void klp_retire_replaced(struct klp_patch *patch)
+{
+	struct klp_patch *old, *tmp;
+	struct klp_object *obj;
+
+	list_for_each_entry_safe(old, tmp, &klp_patches, list) {
+		if (old == patch)
+			continue;
+		klp_for_each_object(old, obj)
+			obj->callbacks.post_unpatch_enabled = false;
+		old->forced |= patch->forced;
+		WRITE_ONCE(old->enabled, false);
+		list_del(&old->list);
+		pr_notice("%s: replaced by %s\n", old->mod->name,
+			  patch->mod->name);
+		schedule_work(&old->free_work);
+	}
+}
+
 /* Called by the transition code once every task reached @target. */
-static void klp_patch_transition_done(struct klp_patch *patch, int target)
+static void klp_patch_transition_done(struct klp_patch *patch, int target,
+				      bool replaced)
 {
 	struct klp_object *obj;
 
 	if (target == KLP_TRANSITION_PATCHED) {
+		if (replaced)
+			klp_retire_replaced(patch);
 		klp_for_each_object(patch, obj)
 			if (obj->patched)
 				klp_post_patch(obj);
@@ -126,9 +155,10 @@ static void klp_patch_transition_done(struct klp_patch *patch, int target)
  * klp_patch_enable() - patch every present object of a patch
  * @patch: a registered, disabled patch
  *
- * Runs the pre_patch callbacks, redirects the functions and starts the
- * transition to the patched state; post_patch callbacks run when it
- * completes.
+ * Opens the transition to the patched state, runs the pre_patch
+ * callbacks, redirects the functions and lets tasks switch; post_patch
+ * callbacks run when the transition completes.  A cumulative patch
+ * replaces the patches enabled before it in the same transition.
  *
  * Return: 0 with the patch enabled, or an error with nothing patched and
  * every pre_patch that ran undone by its post_unpatch.
@@ -140,6 +170,11 @@ int klp_patch_enable(struct klp_patch *patch)
 
 	lockdep_assert_held(&klp_mutex);
 
+	/* The callbacks see the transition: klp_get_prev_state() needs it. */
+	ret = klp_transition_prepare(patch, KLP_TRANSITION_PATCHED);
+	if (ret)
+		return ret;
+
 	klp_for_each_object(patch, obj) {
 		if (!klp_object_present(obj))
 			continue;
@@ -148,23 +183,18 @@ int klp_patch_enable(struct klp_patch *patch)
 			goto err_unpatch;
 	}
 
-	ret = klp_transition_prepare(patch, KLP_TRANSITION_PATCHED);
-	if (ret)
-		goto err_unpatch;
-
 	ret = klp_redirect(patch, NULL);
 	if (ret)
-		goto err_abort;
+		goto err_unpatch;
 
 	patch->enabled = true;
 	klp_transition_start(klp_patch_transition_done);
 	return 0;
 
-err_abort:
-	klp_transition_abort(patch);
 err_unpatch:
 	klp_for_each_object(patch, obj)
 		klp_post_unpatch(obj);
+	klp_transition_abort(patch);
 	return ret;
 }
 

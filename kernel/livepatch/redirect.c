@@ -58,6 +58,46 @@ static __always_inline struct klp_site *klp_site_lookup(unsigned long ip)
 	return NULL;
 }
 
+/*
+ * The newest variant of @site that exists in the universe of current, or
+ * NULL for the old function's own code.  A variant of the patch in
+ * transition exists only in the patched universe; one that a cumulative
+ * patch in transition takes away only in the unpatched universe.
+ *
+ * The universe is read after the flags: a flag set by a transition
+ * implies that its universes are published.  Pairs with smp_wmb() in
+ * klp_transition_prepare().
+ */
+static __always_inline struct klp_func *
+klp_visible_variant(struct klp_site *site)
+{
+	bool transition, replaced, known = false;
+	int universe = KLP_TRANSITION_IDLE;
+	struct list_head *pos;
+	struct klp_func *func;
+
+	for (pos = rcu_dereference_raw(list_next_rcu(&site->variants));
+	     pos != &site->variants;
+	     pos = rcu_dereference_raw(list_next_rcu(pos))) {
+		func = list_entry(pos, struct klp_func, stack_node);
+		transition = READ_ONCE(func->transition);
+		replaced = READ_ONCE(func->replaced);
+		if (likely(!transition && !replaced))
+			return func;
+		if (!known) {
+			smp_rmb();	/* flags before universe: see above */
+			universe = klp_universe(current);
+			known = true;
+		}
+		if (transition && universe != KLP_TRANSITION_PATCHED)
+			continue;
+		if (replaced && universe == KLP_TRANSITION_PATCHED)
+			continue;
+		return func;
+	}
+	return NULL;
+}
+
 static void notrace klp_handler(unsigned long ip, unsigned long parent_ip,
 				struct ftrace_ops *ops,
 				struct ftrace_regs *fregs)
@@ -83,27 +123,9 @@ static void notrace klp_handler(unsigned long ip, unsigned long parent_ip,
 		goto out;
 	}
 
-	func = list_first_or_null_rcu(&site->variants, struct klp_func,
-				      stack_node);
-	if (unlikely(!func))
-		goto out;
-
-	if (unlikely(READ_ONCE(func->transition))) {
-		/*
-		 * The top variant belongs to the patch in transition: only
-		 * tasks in the patched universe see it, the others the
-		 * variant below, or the old function.  Pairs with smp_wmb()
-		 * in klp_transition_prepare().
-		 */
-		smp_rmb();
-		if (klp_universe(current) != KLP_TRANSITION_PATCHED) {
-			func = list_entry_rcu(func->stack_node.next,
-					      struct klp_func, stack_node);
-			if (&func->stack_node == &site->variants)
-				goto out;
-		}
-	}
-	klp_arch_set_pc(fregs, (unsigned long)func->new_func);
+	func = klp_visible_variant(site);
+	if (func)
+		klp_arch_set_pc(fregs, (unsigned long)func->new_func);
 out:
 	preempt_enable_notrace();
 }
@@ -140,8 +162,8 @@ static void klp_site_refresh(struct klp_site *site)
 
 	top = list_first_entry_or_null(&site->variants, struct klp_func,
 				       stack_node);
-	WRITE_ONCE(site->fast, top && !READ_ONCE(top->transition) ?
-		   (unsigned long)top->new_func : 0);
+	WRITE_ONCE(site->fast, top && !READ_ONCE(top->transition) &&
+		   !READ_ONCE(top->replaced) ? (unsigned long)top->new_func : 0);
 }
 
 /**
@@ -337,7 +359,8 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 				continue;
 			site = klp_site_lookup(klp_func_ip(func));
 			/* A variant in transition: no fast path before it. */
-			if (READ_ONCE(func->transition))
+			if (READ_ONCE(func->transition) ||
+			    READ_ONCE(func->replaced))
 				WRITE_ONCE(site->fast, 0);
 			list_add_rcu(&func->stack_node, &site->variants);
 			klp_site_refresh(site);

@@ -44,12 +44,7 @@ static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
 {
 	struct klp_func *func, *other;
 
-	if (!obj->funcs->old_name && !obj->funcs->new_func) {
-		pr_err("%s: object '%s' replaces no function\n",
-		       patch->mod->name, klp_object_name(obj));
-		return -EINVAL;
-	}
-
+	/* An object may replace no function and only carry callbacks. */
 	klp_for_each_func(obj, func) {
 		if (!func->old_name || !func->new_func) {
 			pr_err("%s: object '%s': function '%s' has no %s\n",

@@ -69,6 +69,8 @@ int klp_initial_state = KLP_TRANSITION_IDLE;
 int klp_target_state = KLP_TRANSITION_IDLE;
 
 static struct klp_patch *klp_transition_patch;
+/* The patch in transition is cumulative and replaces the enabled ones. */
+static bool klp_transition_replaces;
 static klp_transition_done_t klp_transition_done;
 static u64 klp_transition_start_ns;
 static unsigned int klp_retry_ms;
@@ -153,12 +155,16 @@ static int klp_range_cmp(const void *key, const void *elt)
 /*
  * Check @task's stack.  Returns 0 when it is clean, -EADDRINUSE with
  * *@where set when a replaced function is on it, -EINVAL when the stack
- * trace is not reliable.  Called with klp_mutex held (the buffer), on a
- * task that is current or does not run.
+ * trace is not reliable, -ENOMEM when the ranges could not be built (the
+ * task then switches only at the kernel boundary).  Called with klp_mutex
+ * held (the buffer), on a task that is current or does not run.
  */
 static int klp_check_stack(struct task_struct *task, unsigned long *where)
 {
 	int nr, i;
+
+	if (!klp_ranges)
+		return -ENOMEM;
 
 	nr = stack_trace_save_tsk_reliable(task, klp_stack_entries,
 					   ARRAY_SIZE(klp_stack_entries));
@@ -331,10 +337,63 @@ static int klp_range_sort_cmp(const void *a, const void *b)
 	return ra->start < rb->start ? -1 : 1;
 }
 
+static void klp_add_range(struct klp_func *func, unsigned long addr)
+{
+	struct klp_range *r = &klp_ranges[klp_nr_ranges++];
+	unsigned long size;
+
+	if (addr == (unsigned long)func->old_func)
+		size = func->old_size;
+	else if (!kallsyms_lookup_size_offset(addr, &size, NULL))
+		size = 1;
+	r->start = addr;
+	r->end = addr + size;
+	r->func = func;
+}
+
+typedef void (*klp_func_fn_t)(struct klp_func *func, void *arg);
+
+/* Call @fn for each function of the patches a cumulative patch replaces. */
+static void klp_visit_replaced(struct klp_patch *patch, klp_func_fn_t fn,
+			       void *arg)
+{
+	struct klp_patch *old;
+	struct klp_object *obj;
+	struct klp_func *func;
+
+	if (!klp_transition_replaces)
+		return;
+	list_for_each_entry(old, &klp_patches, list) {
+		if (old == patch)
+			continue;
+		klp_for_each_object(old, obj)
+			klp_for_each_func(obj, func)
+				fn(func, arg);
+	}
+}
+
+static void klp_count_replaced(struct klp_func *func, void *arg)
+{
+	*(unsigned int *)arg += !!func->old_func;
+}
+
+/* Leaving the unpatched universe: its variant; else the old function. */
+static void klp_add_replaced_range(struct klp_func *func, void *arg)
+{
+	int target = *(int *)arg;
+
+	if (!func->old_func)
+		return;		/* a module that is not loaded */
+	klp_add_range(func, target == KLP_TRANSITION_PATCHED ?
+		      (unsigned long)func->new_func :
+		      (unsigned long)func->old_func);
+}
+
 /*
  * The code a task leaves: when patching, what runs for the initial
  * universe (the variant below or the old function); when unpatching, the
- * patch's own functions.
+ * patch's own functions.  A cumulative patch also takes the variants of
+ * the patches it replaces away, and gives the old functions back.
  */
 static int klp_build_ranges(struct klp_patch *patch, int target)
 {
@@ -346,6 +405,7 @@ static int klp_build_ranges(struct klp_patch *patch, int target)
 		if (klp_object_present(obj))
 			klp_for_each_func(obj, func)
 				n++;
+	klp_visit_replaced(patch, klp_count_replaced, &n);
 
 	klp_ranges = kvcalloc(n ?: 1, sizeof(*klp_ranges), GFP_KERNEL);
 	if (!klp_ranges)
@@ -354,37 +414,64 @@ static int klp_build_ranges(struct klp_patch *patch, int target)
 	klp_for_each_object(patch, obj) {
 		if (!klp_object_present(obj))
 			continue;
-		klp_for_each_func(obj, func) {
-			struct klp_range *r = &klp_ranges[klp_nr_ranges++];
-			unsigned long addr, size;
-
-			if (target == KLP_TRANSITION_PATCHED)
-				addr = klp_variant_below(func);
-			else
-				addr = (unsigned long)func->new_func;
-			if (addr == (unsigned long)func->old_func)
-				size = func->old_size;
-			else if (!kallsyms_lookup_size_offset(addr, &size, NULL))
-				size = 1;
-			r->start = addr;
-			r->end = addr + size;
-			r->func = func;
-		}
+		klp_for_each_func(obj, func)
+			klp_add_range(func, target == KLP_TRANSITION_PATCHED ?
+				      klp_variant_below(func) :
+				      (unsigned long)func->new_func);
 	}
+	klp_visit_replaced(patch, klp_add_replaced_range, &target);
+
 	sort(klp_ranges, klp_nr_ranges, sizeof(*klp_ranges),
 	     klp_range_sort_cmp, NULL);
 	return 0;
+}
+
+/*
+ * Rebuild the ranges after a module came or went during the transition,
+ * so that its functions are checked too, or no longer.
+ */
+static void klp_rebuild_ranges(void)
+{
+	klp_free_ranges();
+	if (klp_build_ranges(klp_transition_patch, klp_target_state))
+		pr_warn("%s: out of memory, tasks switch only at the kernel boundary\n",
+			klp_transition_patch->mod->name);
+}
+
+/**
+ * klp_transition_objects_changed() - a module came or went
+ *
+ * Called with klp_mutex held after the functions of a module that came
+ * were redirected, or those of a module that goes were not any more.
+ */
+void klp_transition_objects_changed(void)
+{
+	lockdep_assert_held(&klp_mutex);
+	if (klp_transition_patch)
+		klp_rebuild_ranges();
+}
+
+static void klp_set_replaced(struct klp_func *func, void *arg)
+{
+	WRITE_ONCE(func->replaced, *(bool *)arg);
 }
 
 static void klp_set_func_transition(struct klp_patch *patch, bool on)
 {
 	struct klp_object *obj;
 	struct klp_func *func;
+	struct klp_patch *old;
 
 	klp_for_each_object(patch, obj)
 		klp_for_each_func(obj, func)
 			WRITE_ONCE(func->transition, on);
 	klp_redirect_refresh(patch);
+
+	klp_visit_replaced(patch, klp_set_replaced, &on);
+	if (klp_transition_replaces)
+		list_for_each_entry(old, &klp_patches, list)
+			if (old != patch)
+				klp_redirect_refresh(old);
 }
 
 /**
@@ -407,9 +494,14 @@ int klp_transition_prepare(struct klp_patch *patch, int target)
 	if (WARN_ON(klp_transition_patch))
 		return -EBUSY;
 
+	/* A cumulative patch replaces the patches enabled before it. */
+	klp_transition_replaces = patch->replace &&
+				  target == KLP_TRANSITION_PATCHED;
 	ret = klp_build_ranges(patch, target);
-	if (ret)
+	if (ret) {
+		klp_transition_replaces = false;
 		return ret;
+	}
 
 	klp_transition_patch = patch;
 	atomic_set(&klp_pending, 1);	/* held until the start has flagged */
@@ -420,7 +512,7 @@ int klp_transition_prepare(struct klp_patch *patch, int target)
 	WRITE_ONCE(klp_epoch, klp_epoch + 1);
 	write_unlock_irq(&tasklist_lock);
 
-	/* Pairs with smp_rmb() in klp_handler(). */
+	/* Universes before flags: pairs with klp_visible_variant(). */
 	smp_wmb();
 	klp_set_func_transition(patch, true);
 	return 0;
@@ -436,6 +528,7 @@ static void klp_transition_end(void)
 	klp_set_func_transition(patch, false);
 	WRITE_ONCE(klp_target_state, KLP_TRANSITION_IDLE);
 	klp_transition_patch = NULL;
+	klp_transition_replaces = false;
 	klp_free_ranges();
 }
 
@@ -468,7 +561,8 @@ static void klp_let_tasks_switch(void)
 
 /**
  * klp_transition_start() - let tasks switch
- * @done: called with klp_mutex held when every task has switched
+ * @done: called with klp_mutex held when every task has switched; told
+ *	  whether the patches enabled before were replaced
  *
  * Flags the tasks, kicks what can switch at once and returns; the
  * transition completes in the background, or here if nothing is left.
@@ -587,6 +681,8 @@ void klp_complete_transition(void)
 	struct klp_patch *patch = klp_transition_patch;
 	klp_transition_done_t done = klp_transition_done;
 	int target = klp_target_state;
+	bool replaced = false;
+	struct klp_patch *old;
 
 	lockdep_assert_held(&klp_mutex);
 
@@ -596,11 +692,23 @@ void klp_complete_transition(void)
 	/* Unpatching: no task uses the patch's variants any more. */
 	if (target == KLP_TRANSITION_UNPATCHED)
 		klp_unredirect(patch, NULL);
+
+	/*
+	 * Replacing: no task uses the replaced patches' variants any more.
+	 * They go before their flags are cleared, which would show them to
+	 * the patched universe again.
+	 */
+	if (target == KLP_TRANSITION_PATCHED && klp_transition_replaces) {
+		list_for_each_entry(old, &klp_patches, list)
+			if (old != patch)
+				klp_unredirect(old, NULL);
+		replaced = true;
+	}
 	klp_transition_end();
 	pr_debug("%s: transition to %s done in %llu us\n", patch->mod->name,
 		 target == KLP_TRANSITION_PATCHED ? "patched" : "unpatched",
 		 patch->transition_ns / NSEC_PER_USEC);
-	done(patch, target);
+	done(patch, target, replaced);
 }
 
 /**

@@ -365,6 +365,13 @@ klp_log_since_mark()
 		'/^\[/ { new = ($2 + 0 > t + 0) } new'
 }
 
+# klp_log_since_mark_has TEXT: a kernel log record newer than the mark
+# contains TEXT.
+klp_log_since_mark_has()
+{
+	klp_log_since_mark | grep -qF -- "$1"
+}
+
 # ---------------------------------------------------------------------------
 # Modules and patches
 
