@@ -8,6 +8,8 @@
 # with CONFIG_LIVEPATCH=n.  Stops at the first patch that does not build
 # and names it.
 #
+# WB_BISECT_FROM=N starts at patch N, to resume a run that was stopped.
+#
 # The builds use a worktree and two build directories of their own
 # ($WB_CACHE/bisect, $WB_CACHE/build/bisect-*): moving from one patch to
 # the next only rewrites the files it changes, so only what depends on
@@ -92,10 +94,16 @@ builds_nothing()
 		grep -qE "^arch/$karch/"
 }
 
+# WB_BISECT_FROM=N resumes an interrupted run at patch N (0: the base).
+from=${WB_BISECT_FROM:-0}
 n=0
 total=$(echo "$commits" | wc -l)
 for c in base $commits; do
 	subject=$(git -C "$VANILLA_TREE" log -1 --format=%s "$c")
+	if [ $n -lt "$from" ]; then
+		n=$((n + 1))
+		continue
+	fi
 	if [ "$c" != base ] && builds_nothing "$c"; then
 		echo "[$(date +%H:%M:%S)] bisect $n/$total: $subject: nothing to build for $karch"
 		n=$((n + 1))
