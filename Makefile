@@ -14,7 +14,7 @@ GUEST_ARCH := $(or $(ARCH_ARG),x86_64)
 # The kernel's own makefiles must not see our ARCH through MAKEFLAGS.
 WB := env -u MAKEFLAGS -u MAKELEVEL -u ARCH WB_ARCH=$(GUEST_ARCH) ./workbench/wb
 
-.PHONY: demo test test-vanilla gate shell bench stress
+.PHONY: demo test test-vanilla gate shell bench stress bisect export check
 
 demo:
 	$(WB) demo
@@ -37,3 +37,12 @@ bench:
 # CYCLES=N: how many cycles of test-stress.sh (default 1000).
 stress:
 	$(WB) stress $(CYCLES)
+
+bisect:
+	$(WB) bisect
+
+export:
+	$(WB) export
+
+check:
+	$(WB) check

@@ -16,9 +16,16 @@ line and the changelog:
     Changelog text ...
 
 "Add:" names files kept at their kernel paths at the root of the repo and
-new to the kernel (a path ending in "/" adds every file below it); "Edit:" names a unified diff in series/edits/ that
-changes files the kernel already has.  Every file under the repo's kernel
-paths must belong to exactly one patch.
+new to the kernel (a path ending in "/" adds every file below it); "Edit:"
+names a unified diff in series/edits/ that changes files the kernel already
+has.  Every file under the repo's kernel paths must belong to exactly one
+patch.
+
+A new file that grows over the series (kernel/livepatch/Makefile gains an
+object with each patch of the core) is created and extended by "Edit:"
+diffs in the earlier patches; the patch that "Add:"s it brings it to its
+content in the repo.  Only files that the base does not have can be
+grown that way.
 
 The commits are built in a private index, so the worktree is only touched
 where the result differs from what it had: editing one repo file and
@@ -127,8 +134,18 @@ def assemble(repo, gitdir, base, worktree):
         env["GIT_INDEX_FILE"] = os.path.join(tmp, "index")
         head = git(gitdir, "rev-parse", base + "^{commit}")
         git(gitdir, "read-tree", head, env=env)
+        # New files that Edit diffs create before the patch that Adds them.
+        grown = set()
         for entry, subject, adds, edits, body in patches:
             for diff in edits:
+                dpath = os.path.join(repo, "series", "edits", diff)
+                with open(dpath, encoding="utf-8") as f:
+                    text = f.read()
+                grown.update(line[len("+++ b/"):].strip()
+                             for line, prev in zip(text.split("\n")[1:],
+                                                   text.split("\n"))
+                             if prev == "--- /dev/null" and
+                             line.startswith("+++ b/"))
                 dpath = os.path.join(repo, "series", "edits", diff)
                 res = subprocess.run(["git", "-C", gitdir, "apply",
                                       "--cached", "--whitespace=nowarn",
@@ -138,7 +155,8 @@ def assemble(repo, gitdir, base, worktree):
                     raise AssembleError(f"{entry}: {diff} does not apply: "
                                         f"{res.stderr.strip()}")
             for path in adds:
-                if git(gitdir, "ls-files", "--", path, env=env):
+                if git(gitdir, "ls-files", "--", path, env=env) and \
+                        path not in grown:
                     raise AssembleError(f"{entry}: {path} exists in the "
                                         "kernel already: keep an Edit for it")
                 full = os.path.join(repo, path)

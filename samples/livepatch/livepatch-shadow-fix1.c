@@ -105,8 +105,8 @@ livepatch_shadow_mod_issue(struct shadow_mod_pool *pool, unsigned long ttl)
 	 * takes it over instead of failing.
 	 */
 	if (!klp_shadow_get_or_alloc(ticket, SHADOW_TICKET_POOL,
-				     sizeof(pool), GFP_KERNEL,
-				     ticket_pool_ctor, pool)) {
+				     sizeof(struct shadow_mod_pool *),
+				     GFP_KERNEL, ticket_pool_ctor, pool)) {
 		/* Without the variable the unit would leak: refuse. */
 		kfree(ticket);
 		goto unreserve;

@@ -90,8 +90,8 @@ livepatch_shadow_mod_issue(struct shadow_mod_pool *pool, unsigned long ttl)
 	ticket->expires = jiffies + ttl;
 
 	if (!klp_shadow_get_or_alloc(ticket, SHADOW_TICKET_POOL,
-				     sizeof(pool), GFP_KERNEL,
-				     ticket_pool_ctor, pool))
+				     sizeof(struct shadow_mod_pool *),
+				     GFP_KERNEL, ticket_pool_ctor, pool))
 		goto free_ticket;
 
 	/*

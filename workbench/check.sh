@@ -1,0 +1,251 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh: the checks a series must pass before it goes to LKML, on the
+# exported series and on the files it adds:
+#
+#   checkpatch  scripts/checkpatch.pl --strict on every patch; findings
+#               listed in series/checkpatch-accepted are kept on purpose
+#   sparse      make C=2 on kernel/livepatch/ and samples/livepatch/
+#   W=1         make W=1 on the same directories
+#   coccicheck  make coccicheck MODE=report on the same directories
+#   kernel-doc  scripts/kernel-doc -none -Wall on our sources and headers
+#   htmldocs    make htmldocs SPHINXDIRS=livepatch
+#   MAINTAINERS every file the series adds has an F: line of its entry
+#
+# Prints one line per check with its count, the findings themselves, and
+# exits non-zero if any check has a finding.  Logs in $WB_CACHE/logs/check-*.
+# The builds take the machine-wide build lock and use a build directory
+# of their own, so they neither wait for nor disturb "make test".
+set -e
+. "$(dirname "$0")/lib.sh"
+
+# Two of the kernel's semantic patches are scripted in OCaml, which
+# spatch compiles on the fly: coccicheck stops at them without ocamlopt.
+CHECK_PACKAGES=(sparse coccinelle ocaml-nox python3-sphinx python3-yaml)
+
+install_check_packages()
+{
+	local missing=() p
+	for p in "${CHECK_PACKAGES[@]}"; do
+		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	echo "installing: ${missing[*]}"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+"$WB_DIR/prepare.sh"
+step "installing the checkers" install_check_packages
+
+src=$OURS_TREE
+out=$WB_CACHE/build/check-$WB_ARCH
+[ "$WB_ARCH" = x86_64 ] || die "check runs on x86_64 only"
+export LOCALVERSION=-check
+
+# Our C sources and headers, and the directories that hold our code.
+OUR_DIRS=(kernel/livepatch/ samples/livepatch/)
+OUR_PATHS='(kernel/livepatch/|samples/livepatch/|include/linux/livepatch|arch/x86/include/asm/livepatch\.h)'
+mapfile -t OUR_SOURCES < <(cd "$src" && ls kernel/livepatch/*.[ch] \
+	include/linux/livepatch*.h arch/x86/include/asm/livepatch.h \
+	samples/livepatch/*.c)
+
+kmake()
+{
+	make -C "$src" O="$out" ARCH=x86 CC="ccache gcc" HOSTCC="ccache gcc" \
+		-j"$WB_JOBS" "$@"
+}
+
+exec 9>/var/lock/klp-wb-build.lock
+
+failed=0
+summary=()
+# findings: the lines of stdin, shown on stderr and counted on stdout.
+findings()
+{
+	local lines
+	lines=$(cat)
+	[ -z "$lines" ] && { echo 0; return; }
+	printf '%s\n' "$lines" >&2
+	printf '%s\n' "$lines" | wc -l
+}
+
+# report NAME COUNT [DETAIL]: one summary line; a count above 0 fails.
+report()
+{
+	summary+=("$(printf '%-12s %s' "$1" "$2${3:+ ($3)}")")
+	[ "$2" = 0 ] || failed=1
+}
+
+# --- checkpatch -------------------------------------------------------
+patches=$(mktemp -d)
+trap 'rm -rf "$patches"' EXIT
+"$WB_DIR/export.sh" "$patches" >/dev/null
+run_checkpatch()
+{
+	local p
+	for p in "$patches"/0*.patch; do
+		[[ $p == */0000-cover-letter.patch ]] && continue
+		echo "=== $(basename "$p")"
+		"$src/scripts/checkpatch.pl" --strict --no-signoff --show-types \
+			--no-summary --no-tree --root="$src" "$p" || true
+	done
+}
+step "checkpatch --strict on the series" run_checkpatch
+read -r unaccepted accepted stale < <(python3 - "$LOG_DIR/checkpatch-strict-on-the-series.log" \
+	"$REPO_DIR/series/checkpatch-accepted" "$patches" <<'EOF'
+import glob, os, re, sys
+log, accepted_file, patches = sys.argv[1:4]
+subjects = {}
+for p in glob.glob(os.path.join(patches, "0*.patch")):
+    with open(p, encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"^Subject: \[PATCH[^\]]*\] (.*(?:\n .*)*)", text, re.M)
+    subjects[os.path.basename(p)] = " ".join(m.group(1).split())
+rules = []
+for line in open(accepted_file, encoding="utf-8"):
+    if line.startswith("#") or not line.strip():
+        continue
+    prefix, finding, _why = [x.strip() for x in line.split("|", 2)]
+    rules.append([prefix, finding, 0])
+findings, cur = [], None
+lines = open(log, encoding="utf-8", errors="replace").read().split("\n")
+for i, line in enumerate(lines):
+    if line.startswith("=== "):
+        cur = line[4:]
+        continue
+    m = re.match(r"^(ERROR|WARNING|CHECK):([A-Z_]+:)? ?(.*)", line)
+    if m:
+        where = lines[i + 1] if i + 1 < len(lines) else ""
+        findings.append((cur, m.group(0), where))
+bad = 0
+for patch, msg, where in findings:
+    subj = subjects.get(patch, "")
+    for rule in rules:
+        if subj.startswith(rule[0]) and rule[1] in msg:
+            rule[2] += 1
+            break
+    else:
+        bad += 1
+        print(f"checkpatch: {patch}: {msg}\n    {where}", file=sys.stderr)
+stale = [r for r in rules if not r[2]]
+for r in stale:
+    print(f"checkpatch-accepted: no longer needed: {r[0]} | {r[1]}",
+          file=sys.stderr)
+print(bad, len(findings) - bad, len(stale))
+EOF
+)
+report checkpatch "$unaccepted" "$accepted accepted in series/checkpatch-accepted, $stale stale entries"
+[ "$stale" = 0 ] || failed=1
+
+# --- kernel-doc -------------------------------------------------------
+run_kerneldoc()
+{
+	cd "$src" && scripts/kernel-doc -none -Wall "${OUR_SOURCES[@]}"
+}
+step "kernel-doc -none -Wall on our sources" run_kerneldoc
+kd=$(grep -ciE "warning|error" "$LOG_DIR/kernel-doc-none-Wall-on-our-sources.log" || true)
+grep -iE "warning|error" "$LOG_DIR/kernel-doc-none-Wall-on-our-sources.log" >&2 || true
+report kernel-doc "$kd"
+
+# --- htmldocs ---------------------------------------------------------
+step "make htmldocs SPHINXDIRS=livepatch" \
+	make -C "$src" O="$WB_CACHE/build/check-docs" SPHINXDIRS=livepatch htmldocs
+# Sphinx draws graphs with graphviz if it is installed; the livepatch
+# pages have none, so its absence is not a finding.
+hd=$(grep -E "WARNING|ERROR" "$LOG_DIR/make-htmldocs-SPHINXDIRS-livepatch.log" |
+	grep -v 'dot(1) not found' |
+	findings)
+report htmldocs "$hd" "$WB_CACHE/build/check-docs/Documentation/output/livepatch/index.html"
+
+# --- MAINTAINERS ------------------------------------------------------
+mnt=$(python3 - "$src" "$VANILLA_TREE" <<'EOF'
+import fnmatch, subprocess, sys
+src, git = sys.argv[1:3]
+added = subprocess.run(["git", "-C", git, "diff", "--name-only",
+                        "--diff-filter=A", "base", "ours"],
+                       capture_output=True, text=True, check=True).stdout.split()
+entry, pats = None, []
+for line in open(f"{src}/MAINTAINERS", encoding="utf-8"):
+    if line.strip() == "LIVE PATCHING":
+        entry = []
+    elif entry is not None:
+        if not line.strip():
+            break
+        if line.startswith("F:"):
+            pats.append(line[2:].strip())
+bad = 0
+for path in added:
+    if not any(path.startswith(p) if p.endswith("/") else fnmatch.fnmatch(path, p)
+               for p in pats):
+        print(f"MAINTAINERS: {path} is in no F: line of LIVE PATCHING",
+              file=sys.stderr)
+        bad += 1
+if entry is None:
+    print("MAINTAINERS: no LIVE PATCHING entry", file=sys.stderr)
+    bad += 1
+print(bad)
+EOF
+)
+report MAINTAINERS "$mnt"
+# --- sparse and W=1 ---------------------------------------------------
+configure()
+{
+	local frag=$out/check.config
+	mkdir -p "$out"
+	cat "$WB_DIR/config/$WB_ARCH.config" "$WB_DIR/config/livepatch.config" > "$frag.new"
+	if [ -f "$out/.config" ] && cmp -s "$frag.new" "$frag"; then
+		rm "$frag.new"
+		return 0
+	fi
+	kmake tinyconfig
+	(cd "$out" && ARCH=x86 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" \
+		"$out/.config" "$frag.new")
+	kmake olddefconfig
+	grep -qx CONFIG_LIVEPATCH=y "$out/.config"
+	mv "$frag.new" "$frag"
+}
+# One turn of the build lock for all of them.
+flock 9
+step "configuring the check build" configure
+# W=1 first: it compiles; C=2 then runs sparse on every file without
+# compiling again (same flags).  Only what points into our files counts.
+# Warnings only show when a file is compiled: compile ours every time
+# (ccache replays the warnings of a file it has seen).
+for d in "${OUR_DIRS[@]}"; do
+	find "$out/$d" -name '*.o' -delete 2>/dev/null || true
+done
+step "building our directories with W=1" kmake W=1 "${OUR_DIRS[@]}"
+step "sparse (C=2) on our directories" kmake W=1 C=2 "${OUR_DIRS[@]}"
+w1=$(grep -E "^$OUR_PATHS.*: (warning|error):" "$LOG_DIR/building-our-directories-with-W-1.log" |
+	findings)
+report "W=1" "$w1"
+sp=$(grep -E "^$OUR_PATHS.*: (warning|error):" "$LOG_DIR/sparse-C-2-on-our-directories.log" |
+	grep -v '\[-W' | findings)
+report sparse "$sp"
+
+# --- coccicheck -------------------------------------------------------
+run_coccicheck()
+{
+	local d
+	for d in "${OUR_DIRS[@]}"; do
+		kmake coccicheck MODE=report M="$src/$d" J="$WB_JOBS"
+	done
+}
+step "coccicheck MODE=report on our directories" run_coccicheck
+flock -u 9
+cocci=$(grep -E "^($src/|\./)?$OUR_PATHS[^ ]*:[0-9]+" "$LOG_DIR/coccicheck-MODE-report-on-our-directories.log" |
+	findings)
+report coccicheck "$cocci"
+
+
+echo
+printf '%s\n' "${summary[@]}"
+if [ $failed = 0 ]; then
+	echo "check: all clean"
+else
+	echo "check: findings above (logs: $LOG_DIR/)"
+fi
+exit $failed
