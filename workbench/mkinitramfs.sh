@@ -129,8 +129,10 @@ stage_base()
 		ln -sf kmod "$stage/bin/$t"
 	done
 	ln -sf bash "$stage/bin/sh.bash"
-	echo "root:x:0:0:root:/root:/bin/bash" > "$stage/etc/passwd"
-	echo "root:x:0:" > "$stage/etc/group"
+	# nobody: the tests check what an unprivileged user cannot do.
+	printf '%s\n' "root:x:0:0:root:/root:/bin/bash" \
+		"nobody:x:65534:65534:nobody:/:/bin/sh" > "$stage/etc/passwd"
+	printf '%s\n' "root:x:0:" "nogroup:x:65534:" > "$stage/etc/group"
 	install -m 755 "$WB_DIR/guest/init" "$stage/init"
 	mkdir -p "$stage/usr/share/wb"
 	install -m 755 "$WB_DIR/guest/demo.sh" "$stage/usr/share/wb/demo.sh"

@@ -3,7 +3,9 @@
 #
 # The sysfs interface of a live patch: the attributes of
 # /sys/kernel/livepatch/<patch>, their modes and values, and the writes
-# to "enabled" (and "force") that must be refused without any effect.
+# to "enabled" (and "force") that must be refused without any effect:
+# garbage, 8 KiB strings, read-only files, concurrent writers, and an
+# unprivileged user.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -28,7 +30,8 @@ klp_load_patch $PATCH
 
 # --- Layout and modes.
 for entry in enabled:644 transition:444 force:200 replace:444 \
-	     stack_order:444 vmlinux/patched:444; do
+	     stack_order:444 blockers:400 transition_ns:444 \
+	     vmlinux/patched:444; do
 	file=${entry%:*}
 	mode=${entry##*:}
 	assert_eq "mode of $PATCH/$file is $mode" "$mode" \
@@ -62,15 +65,61 @@ assert_write_fails "writing 1 to force without a transition is refused" \
 	"$DIR/force" 1
 check_unchanged "writing 1 to force"
 
-# --- Disabling twice: the second write fails, whether the patch is still
-# being removed or already gone.
-assert_write_ok "writing 0 to enabled disables the patch" "$DIR/enabled" 0
-if klp_write "$DIR/enabled" 0; then
-	klp_fail "writing 0 to enabled a second time is refused" \
-		"the write succeeded"
+huge=$(printf '%*s' 8192 '' | tr ' ' x)
+assert_write_fails "writing 8 KiB of garbage to enabled is refused with EINVAL" \
+	"$DIR/enabled" "$huge" EINVAL
+check_unchanged "writing 8 KiB of garbage"
+
+for file in transition replace stack_order transition_ns vmlinux/patched; do
+	assert_write_fails "writing to the read-only $file is refused" \
+		"$DIR/$file" 0
+done
+check_unchanged "writes to read-only files"
+
+# Concurrent writers of garbage and of 1: every write is refused.
+writers=()
+for value in 2 abc 1 yes; do
+	(for _ in $(seq 100); do
+		echo "$value" > "$DIR/enabled" 2>/dev/null && exit 1
+	done; exit 0) &
+	writers+=($!)
+done
+refused=0
+for pid in "${writers[@]}"; do
+	wait "$pid" && refused=$((refused + 1))
+done
+assert_eq "4 concurrent writers of 2, abc, 1 and yes: every write refused" \
+	4 $refused
+check_unchanged "concurrent refused writes"
+
+# --- An unprivileged user can do nothing.
+if grep -q '^nobody:' /etc/passwd 2>/dev/null; then
+	# shellcheck disable=SC2317 # run through assert_false
+	as_nobody() { su -s /bin/sh nobody -c "$1" >/dev/null 2>&1; }
+	assert_false "nobody cannot write 0 to enabled" \
+		as_nobody "echo 0 > $DIR/enabled"
+	assert_false "nobody cannot read blockers" \
+		as_nobody "cat $DIR/blockers"
+	assert_false "nobody cannot load a patch module" \
+		as_nobody "insmod $KLP_MOD_DIR/test_klp_vmlinux2.ko"
+	assert_missing "$KLP_SYSFS/test_klp_vmlinux2"
+	check_unchanged "the attempts of nobody"
 else
-	klp_pass "writing 0 to enabled a second time is refused ($KLP_ERRNO)"
+	klp_info "no user nobody: unprivileged checks left out"
 fi
+
+# --- Two writers disable at once: exactly one succeeds, whether the
+# other comes while the patch is being removed or once it is gone.
+writers=()
+for _ in 1 2; do
+	(echo 0 > "$DIR/enabled") 2>/dev/null &
+	writers+=($!)
+done
+ok=0
+for pid in "${writers[@]}"; do
+	wait "$pid" && ok=$((ok + 1))
+done
+assert_eq "two concurrent writes of 0 to enabled: exactly one succeeds" 1 $ok
 klp_wait_gone $PATCH
 assert_file_content /proc/cmdline "$original" \
 	"/proc/cmdline is back to the original after disabling"
