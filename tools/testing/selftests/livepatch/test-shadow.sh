@@ -28,8 +28,9 @@ klp_load_mod $RACE
 assert_eq "$RACE: no object had two shadow variables or a stray destructor" \
 	0 "$(klp_param $RACE errors)"
 constructed=$(klp_param $RACE constructed)
-assert_true "$RACE: variables were attached concurrently (constructed: $constructed, operations: $(klp_param $RACE ops))" \
-	[ "${constructed:-0}" -ge 100 ]
+what="$RACE: variables were attached concurrently"
+what="$what (constructed: $constructed, operations: $(klp_param $RACE ops))"
+assert_true "$what" [ "${constructed:-0}" -ge 100 ]
 assert_eq "$RACE: every variable constructed was destroyed: none leaked" \
 	"$constructed" "$(klp_param $RACE destroyed)"
 assert_true "rmmod $RACE" klp_unload $RACE
