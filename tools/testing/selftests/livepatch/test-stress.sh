@@ -130,7 +130,7 @@ for cycle in $(seq "$CYCLES"); do
 	expect /proc/cmdline "$cmdline"
 
 	[ $failures = "$before" ] || failed_cycles=$((failed_cycles + 1))
-	[ $((cycle % 50)) = 0 ] && klp_info "$cycle cycles, $failed_cycles failed"
+	[ $((cycle % 10)) = 0 ] && klp_info "$cycle cycles, $failed_cycles failed"
 done
 elapsed=$(( $(klp_now_ms) - start ))
 
