@@ -539,6 +539,18 @@ klp_counter_above()
 	[ "$(klp_param "$1" "$2")" -gt "$3" ] 2>/dev/null
 }
 
+# klp_counter_stopped MODULE PARAM: the counter PARAM of MODULE does not
+# change for 100 ms.
+# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
+klp_counter_stopped()
+{
+	local before
+
+	before=$(klp_param "$1" "$2")
+	sleep 0.1
+	[ "$before" = "$(klp_param "$1" "$2")" ]
+}
+
 # klp_assert_grows WHAT MODULE PARAM: the counter PARAM of MODULE
 # increases within KLP_PROGRESS_MS.
 klp_assert_grows()

@@ -32,17 +32,6 @@ version=$(cat /proc/version)
 klp_load_mod $TARGET
 assert_file_content $VALUE 1 "$TARGET returns 1 before patching"
 
-# counter_stopped MODULE PARAM: the counter does not change for 100 ms.
-# shellcheck disable=SC2317 # run through klp_poll_ms
-counter_stopped()
-{
-	local before
-
-	before=$(klp_param "$1" "$2")
-	sleep 0.1
-	[ "$before" = "$(klp_param "$1" "$2")" ]
-}
-
 # assert_held PATCH REGEX: the transition of PATCH stays in progress for
 # 200 ms and its blockers name the kthread of test_klp_busy in the
 # function REGEX matches.
@@ -127,7 +116,7 @@ klp_write "$BLOCK" 0
 klp_wait_transition $BUSY_PATCH
 klp_write "$BLOCK" 1
 assert_true "the kthread sleeps in the variant of $BUSY_PATCH" \
-	klp_poll_ms 5000 counter_stopped $BUSY_PATCH new_calls
+	klp_poll_ms 5000 klp_counter_stopped $BUSY_PATCH new_calls
 klp_load_mod $C
 assert_held $C "test_klp_busy_patch_sleeper"
 assert_file_content "$KLP_SYSFS/$BUSY_PATCH/enabled" 1 \

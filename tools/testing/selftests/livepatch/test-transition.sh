@@ -95,17 +95,6 @@ assert_held()
 	fi
 }
 
-# counter_stopped MODULE PARAM: the counter does not change for 100 ms.
-# shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
-counter_stopped()
-{
-	local before
-
-	before=$(klp_param "$1" "$2")
-	sleep 0.1
-	[ "$before" = "$(klp_param "$1" "$2")" ]
-}
-
 # alive: all the getpid() callers still run.
 # shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
 alive()
@@ -245,7 +234,7 @@ klp_wait_transition $PATCH $WAIT_MS
 klp_assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
 # The replacement honours block too: the kthread sleeps in it.
 assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
-if klp_poll_ms $WAIT_MS counter_stopped $PATCH new_calls; then
+if klp_poll_ms $WAIT_MS klp_counter_stopped $PATCH new_calls; then
 	klp_pass "the kthread sleeps in the replacement"
 else
 	klp_fail "the kthread sleeps in the replacement" "new_calls keeps growing"
