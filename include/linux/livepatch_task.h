@@ -18,6 +18,7 @@
 
 void klp_update_patch_state(struct task_struct *task);
 void klp_copy_process(struct task_struct *child);
+void klp_task_exiting(struct task_struct *task);
 void klp_exit_task(struct task_struct *task);
 int klp_task_patch_state(struct task_struct *task);
 void __klp_sched_try_switch(void);
@@ -45,6 +46,7 @@ static __always_inline void klp_sched_try_switch(void)
 
 static inline void klp_update_patch_state(struct task_struct *task) { }
 static inline void klp_copy_process(struct task_struct *child) { }
+static inline void klp_task_exiting(struct task_struct *task) { }
 static inline void klp_exit_task(struct task_struct *task) { }
 
 static inline bool klp_patch_pending(struct task_struct *task)

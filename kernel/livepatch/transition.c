@@ -17,6 +17,12 @@
  *  - while it is not running, when its reliable stack trace is clean;
  *  - a child is born in its parent's universe; a dead task leaves.
  *
+ * An exiting task may be reaped, and taken off the task lists, while it
+ * still runs the end of do_exit(), which can call patched functions.
+ * From klp_task_exiting(), before exit_notify(), to klp_exit_task() it is
+ * also on a list of exiting tasks, which every walk of the tasks visits:
+ * the transition waits for it like for any other task.
+ *
  * Universes are kept without visiting every task at the start: a task's
  * patch_state is only valid while its patch_epoch equals klp_epoch, which
  * each transition increments; any other task is in klp_initial_state.
@@ -35,6 +41,7 @@
 #include <linux/bsearch.h>
 #include <linux/cpu.h>
 #include <linux/kallsyms.h>
+#include <linux/list.h>
 #include <linux/livepatch_task.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
@@ -42,6 +49,7 @@
 #include <linux/sched/task_stack.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/spinlock.h>
 #include <linux/stacktrace.h>
 
 #include "internal.h"
@@ -79,6 +87,26 @@ static unsigned int klp_retry_ms;
 static atomic_t klp_pending;
 
 DEFINE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
+
+/*
+ * The tasks between klp_task_exiting() and klp_exit_task(), on the list
+ * of the CPU they started exiting on (task->patch_exit_cpu).  The lock
+ * serializes the exiting tasks that add and remove themselves; walks of
+ * the list use RCU, which keeps a task_struct until it is off all lists.
+ */
+struct klp_exit_list {
+	spinlock_t lock;		/* serializes changes of tasks */
+	struct hlist_head tasks;
+};
+
+static DEFINE_PER_CPU(struct klp_exit_list, klp_exiting) = {
+	.lock = __SPIN_LOCK_UNLOCKED(klp_exiting.lock),
+};
+
+static struct hlist_head *klp_exiting_tasks(int cpu)
+{
+	return &per_cpu_ptr(&klp_exiting, cpu)->tasks;
+}
 
 static void klp_transition_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(klp_transition_work, klp_transition_fn);
@@ -256,8 +284,9 @@ static bool klp_flag_task(struct task_struct *task)
 }
 
 /*
- * Call @fn for every task: those on the task lists and the idle tasks.
- * Returns how many calls returned true.
+ * Call @fn for every task: those on the task lists, the exiting ones and
+ * the idle tasks.  An exiting task may be visited twice.  Returns how
+ * many calls returned true.
  */
 typedef bool (*klp_task_fn_t)(struct task_struct *task);
 
@@ -270,6 +299,11 @@ static unsigned int klp_visit_tasks(klp_task_fn_t fn)
 	rcu_read_lock();
 	for_each_process_thread(g, task)
 		n += fn(task);
+	smp_rmb();	/* task lists, then exiting: see klp_task_exiting() */
+	for_each_possible_cpu(cpu)
+		hlist_for_each_entry_rcu(task, klp_exiting_tasks(cpu),
+					 patch_exit_node)
+			n += fn(task);
 	rcu_read_unlock();
 
 	cpus_read_lock();
@@ -309,16 +343,47 @@ void klp_copy_process(struct task_struct *child)
 }
 
 /**
+ * klp_task_exiting() - a task is about to leave the task lists
+ * @task: current, in do_exit() before exit_notify()
+ *
+ * From here to klp_exit_task() @task stays visible to transitions, even
+ * once it is reaped and off the task lists.
+ */
+void klp_task_exiting(struct task_struct *task)
+{
+	struct klp_exit_list *list;
+
+	task->patch_exit_cpu = raw_smp_processor_id();
+	list = per_cpu_ptr(&klp_exiting, task->patch_exit_cpu);
+	spin_lock(&list->lock);
+	hlist_add_head_rcu(&task->patch_exit_node, &list->tasks);
+	spin_unlock(&list->lock);
+	/*
+	 * On the list before the unhashing can be seen: a walk that misses
+	 * @task on the task lists finds it here.  Pairs with smp_rmb() in
+	 * klp_visit_tasks() and klp_try_switch_all().
+	 */
+	smp_mb();
+}
+
+/**
  * klp_exit_task() - a task is about to die
  * @task: current, past the last code of do_exit() that may be patched
  */
 void klp_exit_task(struct task_struct *task)
 {
+	struct klp_exit_list *list;
+
 	preempt_disable_notrace();
 	WRITE_ONCE(task->patch_epoch, KLP_EPOCH_DEAD);
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
 		klp_kick();
 	preempt_enable_notrace();
+
+	list = per_cpu_ptr(&klp_exiting, task->patch_exit_cpu);
+	spin_lock(&list->lock);
+	hlist_del_rcu(&task->patch_exit_node);
+	spin_unlock(&list->lock);
 }
 
 static void klp_free_ranges(void)
@@ -610,11 +675,26 @@ static unsigned int klp_try_switch_all(bool nudge)
 			continue;
 		if (n == max) {
 			left++;
-			break;
+			goto collected;
 		}
 		get_task_struct(task);
 		tasks[n++] = task;
 	}
+	smp_rmb();	/* task lists, then exiting: see klp_task_exiting() */
+	for_each_possible_cpu(cpu) {
+		hlist_for_each_entry_rcu(task, klp_exiting_tasks(cpu),
+					 patch_exit_node) {
+			if (!klp_patch_pending(task))
+				continue;
+			if (n == max) {
+				left++;
+				goto collected;
+			}
+			get_task_struct(task);
+			tasks[n++] = task;
+		}
+	}
+collected:
 	rcu_read_unlock();
 
 	for (i = 0; i < n; i++) {
@@ -787,44 +867,67 @@ void klp_force_transition(void)
 	klp_complete_transition();
 }
 
+/* One line of the blockers for @task, if it has not switched yet. */
+static ssize_t klp_describe_blocker(char *buf, ssize_t len,
+				    struct task_struct *task)
+{
+	unsigned long where;
+	int ret;
+
+	if (!klp_patch_pending(task))
+		return len;
+	ret = klp_try_switch_task(task, true, &where);
+	len += sysfs_emit_at(buf, len, "%d %s ", task_pid_nr(task), task->comm);
+	if (ret == -EBUSY)
+		len += sysfs_emit_at(buf, len, "running\n");
+	else if (ret == -EINVAL)
+		len += sysfs_emit_at(buf, len, "unreliable stack\n");
+	else if (ret == -EADDRINUSE)
+		len += sysfs_emit_at(buf, len, "%pS\n", (void *)where);
+	else
+		len += sysfs_emit_at(buf, len, "pending\n");
+	return len;
+}
+
 /**
  * klp_transition_blockers() - describe the tasks that have not switched
  * @buf: a sysfs buffer
  *
  * One line per task: pid, comm and why: the replaced function found on
- * its stack, "running" or "unreliable stack".  Called with klp_mutex held.
+ * its stack, "running" or "unreliable stack".  Exiting tasks that were
+ * already reaped are listed too.  Called with klp_mutex held.
  *
  * Return: the length written to @buf.
  */
 ssize_t klp_transition_blockers(char *buf)
 {
 	struct task_struct *g, *task;
-	unsigned long where;
 	ssize_t len = 0;
-	int ret;
+	int cpu;
 
 	lockdep_assert_held(&klp_mutex);
 
 	rcu_read_lock();
 	for_each_process_thread(g, task) {
-		if (!klp_patch_pending(task))
-			continue;
-		if (len > PAGE_SIZE - 128) {
-			len += sysfs_emit_at(buf, len, "...\n");
-			break;
+		if (len > PAGE_SIZE - 128)
+			goto full;
+		len = klp_describe_blocker(buf, len, task);
+	}
+	for_each_possible_cpu(cpu) {
+		hlist_for_each_entry_rcu(task, klp_exiting_tasks(cpu),
+					 patch_exit_node) {
+			/* Not reaped yet: listed above. */
+			if (pid_alive(task))
+				continue;
+			if (len > PAGE_SIZE - 128)
+				goto full;
+			len = klp_describe_blocker(buf, len, task);
 		}
-		ret = klp_try_switch_task(task, true, &where);
-		len += sysfs_emit_at(buf, len, "%d %s ", task_pid_nr(task),
-				     task->comm);
-		if (ret == -EBUSY)
-			len += sysfs_emit_at(buf, len, "running\n");
-		else if (ret == -EINVAL)
-			len += sysfs_emit_at(buf, len, "unreliable stack\n");
-		else if (ret == -EADDRINUSE)
-			len += sysfs_emit_at(buf, len, "%pS\n", (void *)where);
-		else
-			len += sysfs_emit_at(buf, len, "pending\n");
 	}
 	rcu_read_unlock();
 	return len;
+
+full:
+	rcu_read_unlock();
+	return len + sysfs_emit_at(buf, len, "...\n");
 }

@@ -9,11 +9,14 @@
 #   test_klp_replace_a  /proc/cmdline and /proc/version
 #   test_klp_mod        test_klp_target_value(), target coming and going
 #   test_klp_getpid     the getpid() system call, called by every task
-#   test_klp_replace_c  cumulative: replaces the three above
+#   test_klp_exit       exit_task_stack_account(), at the end of do_exit(),
+#                       where each exiting task sleeps 2 ms
+#   test_klp_replace_c  cumulative: replaces the four above
 #   disable c           everything back to the original code
 #
 # and checks the effect of each step, that each transition completes
-# within 15 s and that every replaced module can be removed.  Only the
+# within 15 s and that every replaced module can be removed; the
+# replaced exit patch warns if a task still runs its code then.  Only the
 # failures are reported one by one; the cycles are counted.  The kernel's
 # debug checks (lockdep, KASAN and kmemleak where built in) watch the
 # whole run: the host fails it on any splat.
@@ -25,10 +28,11 @@ C=test_klp_replace_c
 MOD=test_klp_mod
 TARGET=test_klp_target
 GETPID=test_klp_getpid
+EXIT=test_klp_exit
 CYCLES=${KLP_STRESS_CYCLES:-10}
 VALUE=/sys/kernel/$TARGET/value
 
-klp_setup $A $C $MOD $TARGET $GETPID
+klp_setup $A $C $MOD $TARGET $GETPID $EXIT
 
 cmdline=$(cat /proc/cmdline)
 version=$(cat /proc/version)
@@ -51,10 +55,10 @@ wait_done()
 			"blockers: $(klp_blockers "$1" | head -3 | tr '\n' ';')"
 }
 
-# load PATCH: insmod, then wait for its transition.
+# load PATCH [PARAM=VALUE...]: insmod, then wait for its transition.
 load()
 {
-	if insmod "$KLP_MOD_DIR/$1.ko" 2>/dev/null; then
+	if insmod "$KLP_MOD_DIR/$1.ko" "${@:2}" 2>/dev/null; then
 		wait_done "$1"
 	else
 		oops "insmod $1 failed"
@@ -115,12 +119,17 @@ for cycle in $(seq "$CYCLES"); do
 
 	load $GETPID
 
+	load $EXIT linger_ms=2
+	klp_poll_ms 5000 klp_counter_above $EXIT calls 0 ||
+		oops "no exit ran the replacement of $EXIT"
+
 	load $C
 	expect /proc/cmdline "$C: cmdline"
 	expect /proc/version "$version"
 	gone_and_removed $A
 	gone_and_removed $MOD
 	gone_and_removed $GETPID
+	gone_and_removed $EXIT
 	v=$(cat $VALUE 2>/dev/null) && [ -n "$v" ] && [ "$v" != 1 ] &&
 		oops "$VALUE reads '$v' after the replace, not 1"
 

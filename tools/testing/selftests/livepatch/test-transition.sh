@@ -15,13 +15,16 @@
 #    all the time (test_klp-hammer);
 #  - forcing a transition: the patch module can never be removed after
 #    that.  It stays loaded until reboot, which is why that test uses a
-#    module of its own, test_klp_busy_force, and runs last.
+#    module of its own, test_klp_busy_force, and runs last;
+#  - disabling a held patch while another writer forces its transition
+#    (test_klp_busy_race, pinned if the force takes).
 
 . "$(dirname "$0")/functions.sh"
 
 TARGET=test_klp_busy
 PATCH=test_klp_busy_patch
 FORCED=test_klp_busy_force
+RACE=test_klp_busy_race
 VMLINUX=test_klp_vmlinux
 VMLINUX_PATCHED="$VMLINUX: this has been live patched"
 BLOCK=/sys/module/$TARGET/parameters/block
@@ -36,7 +39,7 @@ WAIT_MS=5000
 # How long a held-up transition must be seen in progress.
 HOLD_MS=200
 
-klp_setup $TARGET $PATCH $FORCED $VMLINUX
+klp_setup $TARGET $PATCH $FORCED $RACE $VMLINUX
 
 
 klp_on_cleanup klp_kill_bg
@@ -95,6 +98,16 @@ assert_held()
 	fi
 }
 
+# race_write FILE VALUE: write VALUE to FILE; print ok or the errno name.
+race_write()
+{
+	if klp_write "$1" "$2"; then
+		echo ok
+	else
+		echo "$KLP_ERRNO"
+	fi
+}
+
 # alive: all the getpid() callers still run.
 # shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
 alive()
@@ -119,6 +132,7 @@ all_idle()
 
 dir=$KLP_SYSFS/$PATCH
 fdir=$KLP_SYSFS/$FORCED
+rdir=$KLP_SYSFS/$RACE
 hammers=()
 
 # --- Outside transitions.
@@ -326,6 +340,43 @@ else
 	assert_true "$FORCED stays loaded" klp_mod_loaded $FORCED
 	# It does no harm: nothing calls into it any more.
 	klp_mod_loaded $FORCED && klp_keep $FORCED
+	stop_target
+fi
+
+# --- Disabling while another writer forces the transition: whichever
+# write comes first, the patch ends disabled, the original runs, and the
+# module is pinned exactly when the force took.
+if klp_mod_loaded $RACE; then
+	klp_info "skipped: $RACE, forced by an earlier run, is loaded until reboot"
+else
+	klp_info "disabling while forcing"
+	start_target
+	klp_load_mod $RACE
+	assert_held $RACE "$ORIG_RE"
+	klp_forced $RACE
+	race=$(mktemp)
+	race_write "$rdir/enabled" 0 > "$race.disable" &
+	writers=($!)
+	race_write "$rdir/force" 1 > "$race.force" &
+	writers+=($!)
+	wait "${writers[@]}"
+	disable=$(cat "$race.disable")
+	force=$(cat "$race.force")
+	rm -f "$race" "$race.disable" "$race.force"
+	klp_info "disable: ${disable:-?}, force: ${force:-?}"
+	assert_eq "$RACE: writing 0 to enabled succeeds" ok "$disable"
+	assert_true "$RACE: writing 1 to force succeeds or fails with EINVAL" \
+		[ "$force" = ok ] || [ "$force" = EINVAL ]
+	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+	klp_wait_gone $RACE $WAIT_MS
+	klp_assert_grows "the original runs: calls grows" $TARGET calls
+	if [ "$force" = ok ]; then
+		assert_false "rmmod of the forced $RACE is refused" \
+			klp_unload $RACE
+		klp_mod_loaded $RACE && klp_keep $RACE
+	else
+		klp_remove $RACE
+	fi
 	stop_target
 fi
 
