@@ -640,6 +640,22 @@ void klp_transition_start(klp_transition_done_t done)
 	klp_let_tasks_switch();
 }
 
+/*
+ * Add @task to the @n tasks collected so far if it is pending, with a
+ * reference for the check outside RCU.  False if there is no room left.
+ */
+static bool klp_collect(struct task_struct *task, struct task_struct **tasks,
+			unsigned int *n, unsigned int max)
+{
+	if (!klp_patch_pending(task))
+		return true;
+	if (*n == max)
+		return false;
+	get_task_struct(task);
+	tasks[(*n)++] = task;
+	return true;
+}
+
 /* Try to switch every pending task; returns how many are left. */
 static unsigned int klp_try_switch_all(bool nudge)
 {
@@ -671,27 +687,19 @@ static unsigned int klp_try_switch_all(bool nudge)
 	/* Collect under RCU; check stacks outside it, one task at a time. */
 	rcu_read_lock();
 	for_each_process_thread(g, task) {
-		if (!klp_patch_pending(task))
-			continue;
-		if (n == max) {
+		if (!klp_collect(task, tasks, &n, max)) {
 			left++;
 			goto collected;
 		}
-		get_task_struct(task);
-		tasks[n++] = task;
 	}
 	smp_rmb();	/* task lists, then exiting: see klp_task_exiting() */
 	for_each_possible_cpu(cpu) {
 		hlist_for_each_entry_rcu(task, klp_exiting_tasks(cpu),
 					 patch_exit_node) {
-			if (!klp_patch_pending(task))
-				continue;
-			if (n == max) {
+			if (!klp_collect(task, tasks, &n, max)) {
 				left++;
 				goto collected;
 			}
-			get_task_struct(task);
-			tasks[n++] = task;
 		}
 	}
 collected:
