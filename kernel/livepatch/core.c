@@ -148,17 +148,18 @@ int klp_enable_patch(struct klp_patch *patch)
 	patch->enabled = false;
 	patch->forced = false;
 
-	ret = klp_sysfs_add_patch(patch);
-	if (ret)
-		goto err_remove;
-
+	/* Before sysfs: a missing function fails before thousands of files. */
 	ret = klp_resolve_present(patch);
 	if (ret)
 		goto err_forget;
 
+	ret = klp_sysfs_add_patch(patch);
+	if (ret)
+		goto err_remove;
+
 	ret = klp_patch_enable(patch);
 	if (ret)
-		goto err_forget;
+		goto err_remove;
 
 	list_add_tail(&patch->list, &klp_patches);
 	mutex_unlock(&klp_mutex);
@@ -166,14 +167,15 @@ int klp_enable_patch(struct klp_patch *patch)
 	pr_notice("%s: enabled\n", patch->mod->name);
 	return 0;
 
-err_forget:
-	klp_forget_present(patch);
 err_remove:
+	klp_forget_present(patch);
 	mutex_unlock(&klp_mutex);
 	klp_sysfs_remove_patch(patch);
 	module_put(patch->mod);
 	return ret;
 
+err_forget:
+	klp_forget_present(patch);
 err_unlock:
 	mutex_unlock(&klp_mutex);
 	module_put(patch->mod);

@@ -12,6 +12,9 @@
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
 #include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/string.h>
 
 #include "internal.h"
@@ -40,18 +43,68 @@ static int klp_check_object_name(struct klp_patch *patch,
 	return 0;
 }
 
+static int klp_func_cmp(const void *a, const void *b)
+{
+	const struct klp_func *fa = *(const struct klp_func **)a;
+	const struct klp_func *fb = *(const struct klp_func **)b;
+	int ret = strcmp(fa->old_name, fb->old_name);
+
+	if (ret)
+		return ret;
+	if (klp_sympos(fa) == klp_sympos(fb))
+		return 0;
+	return klp_sympos(fa) < klp_sympos(fb) ? -1 : 1;
+}
+
+static int klp_object_cmp(const void *a, const void *b)
+{
+	return strcmp(klp_object_name(*(const struct klp_object **)a),
+		      klp_object_name(*(const struct klp_object **)b));
+}
+
+/*
+ * Sort pointers to the @n entries of @array, of @size bytes each, with
+ * @cmp and return the first entry equal to its neighbour, NULL if there
+ * is none, or an ERR_PTR().  Sorting keeps a patch of many thousands of
+ * functions from costing a quadratic number of comparisons.
+ */
+static void *klp_find_duplicate(void *array, size_t n, size_t size,
+				cmp_func_t cmp)
+{
+	void **sorted, *dup = NULL;
+	size_t i;
+
+	if (n < 2)
+		return NULL;
+	sorted = kvmalloc_array(n, sizeof(*sorted), GFP_KERNEL);
+	if (!sorted)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < n; i++)
+		sorted[i] = array + i * size;
+	sort(sorted, n, sizeof(*sorted), cmp, NULL);
+	for (i = 1; i < n; i++) {
+		if (!cmp(&sorted[i - 1], &sorted[i])) {
+			dup = sorted[i];
+			break;
+		}
+	}
+	kvfree(sorted);
+	return dup;
+}
+
 static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
 {
-	struct klp_func *func, *other;
+	struct klp_func *func;
+	size_t n = 0;
 
 	/* An object may replace no function and only carry callbacks. */
 	klp_for_each_func(obj, func) {
-		if (!func->old_name || !func->new_func) {
+		if (!func->old_name || !func->old_name[0] || !func->new_func) {
 			pr_err("%s: object '%s': function '%s' has no %s\n",
 			       patch->mod->name, klp_object_name(obj),
 			       func->old_name ?: "(null)",
-			       func->old_name ? "replacement (new_func)" :
-						"name (old_name)");
+			       func->new_func ? "name (old_name)" :
+						"replacement (new_func)");
 			return -EINVAL;
 		}
 		if (strnlen(func->old_name, KSYM_NAME_LEN) >= KSYM_NAME_LEN) {
@@ -60,15 +113,18 @@ static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
 			       func->old_name);
 			return -EINVAL;
 		}
-		for (other = obj->funcs; other != func; other++) {
-			if (!strcmp(other->old_name, func->old_name) &&
-			    klp_sympos(other) == klp_sympos(func)) {
-				pr_err("%s: object '%s': function '%s,%lu' is replaced twice\n",
-				       patch->mod->name, klp_object_name(obj),
-				       func->old_name, klp_sympos(func));
-				return -EINVAL;
-			}
-		}
+		n++;
+		cond_resched();
+	}
+
+	func = klp_find_duplicate(obj->funcs, n, sizeof(*func), klp_func_cmp);
+	if (IS_ERR(func))
+		return PTR_ERR(func);
+	if (func) {
+		pr_err("%s: object '%s': function '%s,%lu' is replaced twice\n",
+		       patch->mod->name, klp_object_name(obj),
+		       func->old_name, klp_sympos(func));
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -81,11 +137,12 @@ static int klp_check_funcs(struct klp_patch *patch, struct klp_object *obj)
  * sections: the result does not depend on what is loaded.
  *
  * Return: 0, or -EINVAL (-ENOEXEC for a malformed .klp.rela section) with
- * a message naming the culprit.
+ * a message naming the culprit, or -ENOMEM.
  */
 int klp_check_patch(struct klp_patch *patch)
 {
-	struct klp_object *obj, *other;
+	struct klp_object *obj;
+	size_t n = 0;
 	int ret;
 
 	if (!patch->objs->funcs && !patch->objs->name) {
@@ -102,16 +159,19 @@ int klp_check_patch(struct klp_patch *patch)
 		ret = klp_check_object_name(patch, obj);
 		if (ret)
 			return ret;
-		for (other = patch->objs; other != obj; other++) {
-			if (!strcmp(klp_object_name(other), klp_object_name(obj))) {
-				pr_err("%s: object '%s' is listed twice\n",
-				       patch->mod->name, klp_object_name(obj));
-				return -EINVAL;
-			}
-		}
 		ret = klp_check_funcs(patch, obj);
 		if (ret)
 			return ret;
+		n++;
+	}
+
+	obj = klp_find_duplicate(patch->objs, n, sizeof(*obj), klp_object_cmp);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	if (obj) {
+		pr_err("%s: object '%s' is listed twice\n", patch->mod->name,
+		       klp_object_name(obj));
+		return -EINVAL;
 	}
 	return klp_check_relocs(patch);
 }

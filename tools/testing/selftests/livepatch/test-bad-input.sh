@@ -7,7 +7,9 @@
 # directory, no module, /proc/cmdline unchanged, and a kernel log line
 # naming the patch module and the offending function or object.
 # test_klp_nomodinfo, a patch module without the livepatch modinfo tag,
-# must be refused the same way.  Then the well-formed variants using
+# must be refused the same way.  The huge_* modes check that a patch of
+# 100,000 functions is refused quickly, without a quadratic check.  Then
+# a well-formed patch of 10,000 objects and the variants using
 # old_sympos load and patch.
 
 . "$(dirname "$0")/functions.sh"
@@ -24,8 +26,16 @@ BAD_CASES=(
 	"bad_sympos		EINVAL		cmdline_proc_show"
 	"notrace		EOPNOTSUPP	@notrace"
 	"ambiguous		EINVAL		@ambiguous"
+	"empty_name		EINVAL		old_name"
+	"long_name		EINVAL		test_klp_long_xxxxxxxxxxxxxxxxxx"
+	"empty_objname		EINVAL		''"
+	"huge_funcs		ENOENT		test_klp_huge_0"
+	"huge_dup		EINVAL		test_klp_huge_0"
 )
 NOMODINFO_ERRNO=EINVAL
+# Functions of huge_funcs and huge_dup; objects of huge_objs.
+HUGE_FUNCS=100000
+HUGE_OBJS=10000
 
 # Function without an ftrace location, used by mode "notrace" (as in
 # test_klp_bad.c).
@@ -164,11 +174,25 @@ for entry in "${BAD_CASES[@]}"; do
 		name=$dup
 		params+=("ambiguous=$dup")
 		;;
+	huge_*)
+		params+=("count=$HUGE_FUNCS")
+		;;
 	esac
+	start=$(klp_now_ms)
 	check_refused $BAD "mode=$mode" "$errno" "$name" "${params[@]}"
+	klp_info "mode=$mode: refused in $(klp_duration $(($(klp_now_ms) - start)))"
 done
 
 check_refused $NOMODINFO "$NOMODINFO" "$NOMODINFO_ERRNO" $NOMODINFO
+
+# --- A patch of many objects, none loaded: each has its directory.
+if klp_load_patch $BAD mode=huge_objs count=$HUGE_OBJS; then
+	assert_eq "mode=huge_objs: $HUGE_OBJS object directories" $HUGE_OBJS \
+		"$(find "$KLP_SYSFS/$BAD" -maxdepth 1 -name 'test_klp_huge_*' | wc -l)"
+	assert_file_content "$KLP_SYSFS/$BAD/test_klp_huge_0/patched" 0 \
+		"mode=huge_objs: an object that is not loaded is not patched"
+	klp_remove_patch $BAD
+fi
 
 # --- Well-formed variants with old_sympos.
 if klp_load_patch $BAD mode=sympos_one; then

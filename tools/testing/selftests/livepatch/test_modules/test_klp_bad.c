@@ -16,11 +16,19 @@
  *                  on s390
  *   ambiguous      the function named by the "ambiguous" parameter, a name
  *                  that exists more than once in vmlinux, without old_sympos
+ *   empty_name     a function whose old_name is ""
+ *   long_name      a function name of KSYM_NAME_LEN characters
+ *   empty_objname  an object named ""
+ *   huge_funcs     "count" functions, test_klp_huge_0 ..., none of which
+ *                  exists
+ *   huge_dup       the same, with test_klp_huge_0 once more at the end
  *
- * Two well-formed variants load and patch:
+ * Well-formed variants load and patch:
  *
  *   sympos_one     cmdline_proc_show() with old_sympos = 1
  *   sympos_ok      the "ambiguous" function with old_sympos = 2
+ *   huge_objs      "count" objects, modules test_klp_huge_0 ... that are
+ *                  not loaded, each replacing test_klp_target_value()
  *
  * The replacement used for the "ambiguous" function ignores its arguments
  * and returns 0, which is harmless only for a few kinds of function (for a
@@ -30,15 +38,21 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kallsyms.h>
 #include <linux/kernel.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 static char *mode = "";
 module_param(mode, charp, 0400);
-MODULE_PARM_DESC(mode, "Defect of the patch: null_func, no_symbol, long_objname, slash_objname, dup_func, bad_sympos, notrace, ambiguous; or sympos_one, sympos_ok");
+MODULE_PARM_DESC(mode, "Defect of the patch: null_func, no_symbol, long_objname, slash_objname, dup_func, bad_sympos, notrace, ambiguous, empty_name, long_name, empty_objname, huge_funcs, huge_dup; or sympos_one, sympos_ok, huge_objs");
+
+static unsigned int count = 10000;
+module_param(count, uint, 0400);
+MODULE_PARM_DESC(count, "Functions or objects of the huge_* modes");
 
 static char *ambiguous = "";
 module_param(ambiguous, charp, 0400);
@@ -61,6 +75,9 @@ static int test_klp_bad_value(void)
 #define TEST_KLP_BAD_NOTRACE	"native_sched_clock"
 #endif
 
+/* long_name: "test_klp_long_xxx...", KSYM_NAME_LEN characters, one too many. */
+static char test_klp_bad_long_name[KSYM_NAME_LEN + 1];
+
 static u64 test_klp_bad_sched_clock(void)
 {
 	return 0;
@@ -78,6 +95,7 @@ struct test_klp_bad_case {
 	void *new_func;
 	unsigned long old_sympos;
 	bool twice;
+	bool long_name;		/* old_name: test_klp_bad_long_name */
 };
 
 static const struct test_klp_bad_case test_klp_bad_cases[] = {
@@ -124,6 +142,22 @@ static const struct test_klp_bad_case test_klp_bad_cases[] = {
 		.new_func = test_klp_bad_stub,
 	},
 	{
+		.mode = "empty_name",
+		.old_name = "",
+		.new_func = test_klp_bad_cmdline_show,
+	},
+	{
+		.mode = "long_name",
+		.new_func = test_klp_bad_cmdline_show,
+		.long_name = true,
+	},
+	{
+		.mode = "empty_objname",
+		.objname = "",
+		.old_name = "test_klp_target_value",
+		.new_func = test_klp_bad_value,
+	},
+	{
 		.mode = "sympos_one",
 		.old_name = "cmdline_proc_show",
 		.new_func = test_klp_bad_cmdline_show,
@@ -145,6 +179,77 @@ static struct klp_patch test_klp_bad_patch = {
 	.objs = test_klp_bad_objs,
 };
 
+/* The arrays of the huge_* modes and their names, freed at module exit. */
+static struct klp_func *test_klp_huge_funcs;
+static struct klp_object *test_klp_huge_objs;
+static char **test_klp_huge_names;
+
+static void test_klp_huge_free(void)
+{
+	unsigned int i;
+
+	if (test_klp_huge_names)
+		for (i = 0; i < count; i++)
+			kfree(test_klp_huge_names[i]);
+	kvfree(test_klp_huge_names);
+	kvfree(test_klp_huge_funcs);
+	kvfree(test_klp_huge_objs);
+}
+
+/* huge_funcs, huge_dup and huge_objs: build the patch, then enable it. */
+static int test_klp_huge_init(void)
+{
+	bool objs = !strcmp(mode, "huge_objs");
+	bool dup = !strcmp(mode, "huge_dup");
+	unsigned int i;
+	int ret;
+
+	if (!count)
+		return -EINVAL;
+	test_klp_huge_names = kvcalloc(count, sizeof(char *), GFP_KERNEL);
+	/* The functions, or one function per object, and the end marks. */
+	test_klp_huge_funcs = kvcalloc(objs ? 2 * count : count + 2,
+				       sizeof(struct klp_func), GFP_KERNEL);
+	test_klp_huge_objs = kvcalloc(objs ? count + 1 : 2,
+				      sizeof(struct klp_object), GFP_KERNEL);
+	if (!test_klp_huge_names || !test_klp_huge_funcs || !test_klp_huge_objs)
+		goto nomem;
+	for (i = 0; i < count; i++) {
+		test_klp_huge_names[i] = kasprintf(GFP_KERNEL, "test_klp_huge_%u",
+						   i);
+		if (!test_klp_huge_names[i])
+			goto nomem;
+	}
+
+	if (objs) {
+		for (i = 0; i < count; i++) {
+			/* funcs[2 * i] replaces, funcs[2 * i + 1] ends. */
+			test_klp_huge_funcs[2 * i].old_name = "test_klp_target_value";
+			test_klp_huge_funcs[2 * i].new_func = test_klp_bad_value;
+			test_klp_huge_objs[i].name = test_klp_huge_names[i];
+			test_klp_huge_objs[i].funcs = &test_klp_huge_funcs[2 * i];
+		}
+	} else {
+		for (i = 0; i < count; i++) {
+			test_klp_huge_funcs[i].old_name = test_klp_huge_names[i];
+			test_klp_huge_funcs[i].new_func = test_klp_bad_stub;
+		}
+		if (dup)
+			test_klp_huge_funcs[count] = test_klp_huge_funcs[0];
+		test_klp_huge_objs[0].funcs = test_klp_huge_funcs;
+	}
+	test_klp_bad_patch.objs = test_klp_huge_objs;
+
+	ret = klp_enable_patch(&test_klp_bad_patch);
+	if (ret)
+		test_klp_huge_free();
+	return ret;
+
+nomem:
+	test_klp_huge_free();
+	return -ENOMEM;
+}
+
 static const struct test_klp_bad_case *test_klp_bad_find_case(void)
 {
 	int i;
@@ -160,13 +265,19 @@ static int __init test_klp_bad_init(void)
 	const struct test_klp_bad_case *c = test_klp_bad_find_case();
 	struct klp_func *func = &test_klp_bad_funcs[0];
 
+	if (!strncmp(mode, "huge_", 5))
+		return test_klp_huge_init();
 	if (!c) {
 		pr_err("unknown mode '%s'\n", mode);
 		return -EINVAL;
 	}
 
 	func->old_name = c->old_name ? c->old_name : ambiguous;
-	if (!func->old_name[0]) {
+	if (c->long_name) {
+		memset(test_klp_bad_long_name, 'x', KSYM_NAME_LEN);
+		memcpy(test_klp_bad_long_name, "test_klp_long_", 14);
+		func->old_name = test_klp_bad_long_name;
+	} else if (!c->old_name && !ambiguous[0]) {
 		pr_err("mode %s needs the parameter ambiguous=<function>\n",
 		       mode);
 		return -EINVAL;
@@ -184,6 +295,7 @@ static int __init test_klp_bad_init(void)
 
 static void __exit test_klp_bad_exit(void)
 {
+	test_klp_huge_free();
 }
 
 module_init(test_klp_bad_init);
