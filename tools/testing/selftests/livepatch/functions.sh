@@ -216,13 +216,21 @@ klp_set_error()
 
 klp_now_ms()
 {
+	klp_clock
+	echo "$KLP_NOW"
+}
+
+# klp_clock: KLP_NOW = the time in milliseconds, without a fork where
+# bash has EPOCHREALTIME.
+klp_clock()
+{
 	local t=${EPOCHREALTIME:-}
 
 	if [ -n "$t" ]; then
 		t=${t/[.,]/}
-		echo $((10#$t / 1000))
+		KLP_NOW=$((10#$t / 1000))
 	else
-		echo $(($(date +%s%N) / 1000000))
+		KLP_NOW=$(($(date +%s%N) / 1000000))
 	fi
 }
 
@@ -242,10 +250,12 @@ klp_poll_ms()
 {
 	local deadline
 
-	deadline=$(($(klp_now_ms) + $1))
+	klp_clock
+	deadline=$((KLP_NOW + $1))
 	shift
 	until "$@"; do
-		[ "$(klp_now_ms)" -lt "$deadline" ] || return 1
+		klp_clock
+		[ "$KLP_NOW" -lt "$deadline" ] || return 1
 		sleep "$KLP_POLL_INTERVAL"
 	done
 	return 0
@@ -263,9 +273,10 @@ klp_holds_ms()
 {
 	local deadline
 
-	deadline=$(($(klp_now_ms) + $1))
+	klp_clock
+	deadline=$((KLP_NOW + $1))
 	shift
-	while [ "$(klp_now_ms)" -lt "$deadline" ]; do
+	while klp_clock && [ "$KLP_NOW" -lt "$deadline" ]; do
 		"$@" || return 1
 		sleep "$KLP_POLL_INTERVAL"
 	done
@@ -436,14 +447,21 @@ klp_unload()
 	return 1
 }
 
+# Polled often: read without the fork of a command substitution.
 klp_transition_done()
 {
-	[ "$(klp_read "$KLP_SYSFS/$1/transition")" = 0 ]
+	local v=
+
+	read -r v 2>/dev/null < "$KLP_SYSFS/$1/transition"
+	[ "$v" = 0 ]
 }
 
 klp_in_transition()
 {
-	[ "$(klp_read "$KLP_SYSFS/$1/transition")" = 1 ]
+	local v=
+
+	read -r v 2>/dev/null < "$KLP_SYSFS/$1/transition"
+	[ "$v" = 1 ]
 }
 
 klp_patch_gone()
@@ -536,7 +554,10 @@ KLP_PROGRESS_MS=5000
 # shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
 klp_counter_above()
 {
-	[ "$(klp_param "$1" "$2")" -gt "$3" ] 2>/dev/null
+	local v=
+
+	read -r v 2>/dev/null < "/sys/module/$1/parameters/$2"
+	[ "$v" -gt "$3" ] 2>/dev/null
 }
 
 # klp_counter_stopped MODULE PARAM: the counter PARAM of MODULE does not
