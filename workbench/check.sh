@@ -26,15 +26,7 @@ CHECK_PACKAGES=(sparse coccinelle ocaml-nox python3-sphinx python3-yaml)
 
 install_check_packages()
 {
-	local missing=() p
-	for p in "${CHECK_PACKAGES[@]}"; do
-		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} = 0 ] && return 0
-	echo "installing: ${missing[*]}"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt_install "${CHECK_PACKAGES[@]}"
 }
 
 "$WB_DIR/prepare.sh"

@@ -34,6 +34,21 @@ die()
 	exit 1
 }
 
+# apt_install PACKAGE...: install those of the Debian packages that are
+# missing.
+apt_install()
+{
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+			missing+=("$p")
+	done
+	[ ${#missing[@]} = 0 ] && return 0
+	echo "installing: ${missing[*]}"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
 # step "what" cmd...: run cmd, print "[what] … 1m02s", keep its output in a
 # log file and show the log's tail when it fails.
 step()

@@ -31,15 +31,7 @@ GUEST_DEBS=(busybox-static bash coreutils grep sed gawk findutils diffutils
 
 install_packages()
 {
-	local missing=() p
-	for p in "${PACKAGES[@]}"; do
-		dpkg-query -W -f '${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} = 0 ] && return 0
-	echo "installing: ${missing[*]}"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+	apt_install "${PACKAGES[@]}"
 }
 
 fetch_guest_debs()
