@@ -9,7 +9,7 @@
 # removed.  test_klp_replace_d then replaces c and a patch stacked on it,
 # and patches a module that is loaded only afterwards.  Last, a replace
 # waits for a kthread sleeping in a variant it takes away, and is turned
-# back.
+# back.  Then a replace races a disable, ten times.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -23,6 +23,7 @@ VALUE=/sys/kernel/$TARGET/value
 BUSY=test_klp_busy
 BUSY_PATCH=test_klp_busy_patch
 BLOCK=/sys/module/$BUSY/parameters/block
+RACE_ROUNDS=10
 
 klp_setup $TARGET $A $B $C $D $BUSY $BUSY_PATCH
 
@@ -147,5 +148,56 @@ klp_remove $BUSY_PATCH
 klp_disable $C
 klp_remove $C
 klp_remove $BUSY
+
+# --- A replace racing a disable: the cumulative patch is loaded while
+# the patch it would replace is being disabled.  Whichever comes first,
+# the other succeeds or is refused: EBUSY during the other's transition,
+# and for the disable EINVAL or ENOENT once the replace has disabled the
+# patch or removed it.  The files show the winner.
+# outcome_of FILE: what a racer wrote to FILE.
+outcome_of()
+{
+	local v=
+
+	read -r v 2>/dev/null < "$1"
+	echo "$v"
+}
+
+race=$(mktemp)
+bad_races=0
+for round in $(seq $RACE_ROUNDS); do
+	klp_load_patch $A
+	(klp_write "$KLP_SYSFS/$A/enabled" 0 && echo ok ||
+		echo "${KLP_ERRNO:-ENOENT}") > "$race.disable" &
+	racers=($!)
+	(klp_load $C > /dev/null && echo ok || echo "$KLP_ERRNO") > "$race.load" &
+	racers+=($!)
+	wait "${racers[@]}"
+	disable=$(outcome_of "$race.disable")
+	load=$(outcome_of "$race.load")
+	klp_poll klp_patch_gone $A
+	[ "$load" = ok ] && klp_poll klp_transition_done $C
+	want=$cmdline
+	[ "$load" = ok ] && want="$C: cmdline"
+	got=$(klp_read /proc/cmdline)
+	if ! klp_patch_gone $A || [ "$got" != "$want" ] ||
+	   [ "$(klp_read /proc/version)" != "$version" ] ||
+	   [ "$disable $load" = "EBUSY EBUSY" ] ||
+	   ! [[ "$disable" =~ ^(ok|EBUSY|EINVAL|ENOENT)$ ]] ||
+	   ! [[ "$load" =~ ^(ok|EBUSY)$ ]]; then
+		bad_races=$((bad_races + 1))
+		klp_info "round $round: disable $disable, load $load," \
+			"/proc/cmdline '$got'"
+	fi
+	klp_info "round $round: disable $disable, load $load"
+	if klp_mod_loaded $C; then
+		klp_disable $C
+		klp_unload $C
+	fi
+	klp_remove $A
+done
+rm -f "$race" "$race.disable" "$race.load"
+assert_eq "$RACE_ROUNDS rounds of a replace racing a disable: inconsistent" \
+	0 $bad_races
 
 klp_finish

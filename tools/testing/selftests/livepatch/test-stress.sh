@@ -14,6 +14,8 @@
 #   test_klp_replace_c  cumulative: replaces the four above
 #   disable c           everything back to the original code
 #
+# After the cycles, once per boot, a held transition is forced.
+#
 # and checks the effect of each step, that each transition completes
 # within 15 s and that every replaced module can be removed; the
 # replaced exit patch warns if a task still runs its code then.  Only the
@@ -29,10 +31,12 @@ MOD=test_klp_mod
 TARGET=test_klp_target
 GETPID=test_klp_getpid
 EXIT=test_klp_exit
+BUSY=test_klp_busy
+FORCED=test_klp_busy_stress
 CYCLES=${KLP_STRESS_CYCLES:-10}
 VALUE=/sys/kernel/$TARGET/value
 
-klp_setup $A $C $MOD $TARGET $GETPID $EXIT
+klp_setup $A $C $MOD $TARGET $GETPID $EXIT $BUSY $FORCED
 
 cmdline=$(cat /proc/cmdline)
 version=$(cat /proc/version)
@@ -176,6 +180,29 @@ for cycle in $(seq "$CYCLES"); do
 	[ $((cycle % 10)) = 0 ] && klp_info "$cycle cycles, $failed_cycles failed"
 done
 elapsed=$(( $(klp_now_ms) - start ))
+
+# --- Once per boot, under the same load: a transition held by a kthread
+# sleeping in the function it replaces is forced.  The forced module
+# stays loaded until reboot.
+if klp_mod_loaded $FORCED; then
+	klp_info "skipped: $FORCED, forced by an earlier run, is loaded until reboot"
+else
+	klp_start_kthread $BUSY "the kthread sleeps in test_klp_busy_sleeper()"
+	klp_load_mod $FORCED
+	assert_true "$FORCED: the sleeping kthread holds the transition" \
+		klp_holds_ms 200 klp_in_transition $FORCED
+	klp_forced $FORCED
+	assert_write_ok "$FORCED: write 1 to force" "$KLP_SYSFS/$FORCED/force" 1
+	assert_true "$FORCED: the forced transition is done" \
+		klp_transition_done $FORCED
+	assert_write_ok "write 0 to $BUSY block" \
+		"/sys/module/$BUSY/parameters/block" 0
+	klp_assert_grows "$FORCED: the replacement runs" $FORCED new_calls
+	klp_disable $FORCED
+	assert_false "rmmod of the forced $FORCED is refused" klp_unload $FORCED
+	klp_mod_loaded $FORCED && klp_keep $FORCED
+	klp_remove $BUSY
+fi
 
 assert_true "the module churn and the load ran all along" kill -0 "$churn"
 klp_info "$CYCLES cycles in $(klp_duration $elapsed), $failures failures"
