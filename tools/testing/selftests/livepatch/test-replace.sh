@@ -165,9 +165,14 @@ outcome_of()
 
 race=$(mktemp)
 bad_races=0
+disable_first=0
+replace_first=0
 for round in $(seq $RACE_ROUNDS); do
 	klp_load_patch $A
-	(klp_write "$KLP_SYSFS/$A/enabled" 0 && echo ok ||
+	# The disable starts 0 to 135 ms after the insmod, so that either
+	# may come first.
+	(sleep "$(printf '0.%03d' $(((round - 1) * 15)))"
+	 klp_write "$KLP_SYSFS/$A/enabled" 0 && echo ok ||
 		echo "${KLP_ERRNO:-ENOENT}") > "$race.disable" &
 	racers=($!)
 	(klp_load $C > /dev/null && echo ok || echo "$KLP_ERRNO") > "$race.load" &
@@ -190,6 +195,11 @@ for round in $(seq $RACE_ROUNDS); do
 			"/proc/cmdline '$got'"
 	fi
 	klp_info "round $round: disable $disable, load $load"
+	if [ "$disable" = ok ]; then
+		disable_first=$((disable_first + 1))
+	else
+		replace_first=$((replace_first + 1))
+	fi
 	if klp_mod_loaded $C; then
 		klp_disable $C
 		klp_unload $C
@@ -197,6 +207,7 @@ for round in $(seq $RACE_ROUNDS); do
 	klp_remove $A
 done
 rm -f "$race" "$race.disable" "$race.load"
+klp_info "the disable came first $disable_first times, the replace $replace_first"
 assert_eq "$RACE_ROUNDS rounds of a replace racing a disable: inconsistent" \
 	0 $bad_races
 
