@@ -292,6 +292,27 @@ klp_read()
 	echo "$line"
 }
 
+# klp_read_var NAME FILE: set variable NAME to the first line of FILE, or
+# to nothing; unlike $(klp_read FILE), without a fork.
+klp_read_var()
+{
+	local line=
+
+	read -r line 2>/dev/null < "$2"
+	printf -v "$1" '%s' "$line"
+}
+
+# klp_write_outcome FILE VALUE: write VALUE to FILE; print ok or the
+# errno name.  For writers racing in the background.
+klp_write_outcome()
+{
+	if klp_write "$1" "$2"; then
+		echo ok
+	else
+		echo "$KLP_ERRNO"
+	fi
+}
+
 # klp_write FILE VALUE: write VALUE and a newline to FILE.  On failure,
 # KLP_ERR and KLP_ERRNO tell why.
 klp_write()
@@ -450,17 +471,17 @@ klp_unload()
 # Polled often: read without the fork of a command substitution.
 klp_transition_done()
 {
-	local v=
+	local v
 
-	read -r v 2>/dev/null < "$KLP_SYSFS/$1/transition"
+	klp_read_var v "$KLP_SYSFS/$1/transition"
 	[ "$v" = 0 ]
 }
 
 klp_in_transition()
 {
-	local v=
+	local v
 
-	read -r v 2>/dev/null < "$KLP_SYSFS/$1/transition"
+	klp_read_var v "$KLP_SYSFS/$1/transition"
 	[ "$v" = 1 ]
 }
 
@@ -554,9 +575,9 @@ KLP_PROGRESS_MS=5000
 # shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
 klp_counter_above()
 {
-	local v=
+	local v
 
-	read -r v 2>/dev/null < "/sys/module/$1/parameters/$2"
+	klp_read_var v "/sys/module/$1/parameters/$2"
 	[ "$v" -gt "$3" ] 2>/dev/null
 }
 

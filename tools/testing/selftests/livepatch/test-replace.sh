@@ -154,15 +154,6 @@ klp_remove $BUSY
 # the other succeeds or is refused: EBUSY during the other's transition,
 # and for the disable EINVAL or ENOENT once the replace has disabled the
 # patch or removed it.  The files show the winner.
-# outcome_of FILE: what a racer wrote to FILE.
-outcome_of()
-{
-	local v=
-
-	read -r v 2>/dev/null < "$1"
-	echo "$v"
-}
-
 race=$(mktemp)
 bad_races=0
 disable_first=0
@@ -172,14 +163,13 @@ for round in $(seq $RACE_ROUNDS); do
 	# The disable starts 0 to 135 ms after the insmod, so that either
 	# may come first.
 	(sleep "$(printf '0.%03d' $(((round - 1) * 15)))"
-	 klp_write "$KLP_SYSFS/$A/enabled" 0 && echo ok ||
-		echo "${KLP_ERRNO:-ENOENT}") > "$race.disable" &
+	 klp_write_outcome "$KLP_SYSFS/$A/enabled" 0) > "$race.disable" &
 	racers=($!)
 	(klp_load $C > /dev/null && echo ok || echo "$KLP_ERRNO") > "$race.load" &
 	racers+=($!)
 	wait "${racers[@]}"
-	disable=$(outcome_of "$race.disable")
-	load=$(outcome_of "$race.load")
+	klp_read_var disable "$race.disable"
+	klp_read_var load "$race.load"
 	klp_poll klp_patch_gone $A
 	[ "$load" = ok ] && klp_poll klp_transition_done $C
 	want=$cmdline

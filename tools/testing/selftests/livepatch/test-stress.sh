@@ -72,9 +72,9 @@ load()
 # expect FILE TEXT: the first line of FILE.
 expect()
 {
-	local got=
+	local got
 
-	read -r got 2>/dev/null < "$1"
+	klp_read_var got "$1"
 	[ "$got" = "$2" ] || oops "$1 reads '$got', not '$2'"
 }
 
@@ -141,8 +141,7 @@ for cycle in $(seq "$CYCLES"); do
 	load $MOD
 	# The target may be between its coming and going: only a value
 	# that can be read is checked.
-	v=
-	read -r v 2>/dev/null < $VALUE
+	klp_read_var v $VALUE
 	[ -n "$v" ] && [ "$v" != 2 ] &&
 		oops "$VALUE reads '$v' under $MOD, not 2"
 	mark "$MOD"
@@ -163,8 +162,7 @@ for cycle in $(seq "$CYCLES"); do
 	gone_and_removed $MOD
 	gone_and_removed $GETPID
 	gone_and_removed $EXIT
-	v=
-	read -r v 2>/dev/null < $VALUE
+	klp_read_var v $VALUE
 	[ -n "$v" ] && [ "$v" != 1 ] &&
 		oops "$VALUE reads '$v' after the replace, not 1"
 	mark "rmmod of the replaced"

@@ -98,16 +98,6 @@ assert_held()
 	fi
 }
 
-# race_write FILE VALUE: write VALUE to FILE; print ok or the errno name.
-race_write()
-{
-	if klp_write "$1" "$2"; then
-		echo ok
-	else
-		echo "$KLP_ERRNO"
-	fi
-}
-
 # alive: all the getpid() callers still run.
 # shellcheck disable=SC2317 # run through klp_poll_ms or assert_true
 alive()
@@ -355,9 +345,9 @@ else
 	assert_held $RACE "$ORIG_RE"
 	klp_forced $RACE
 	race=$(mktemp)
-	race_write "$rdir/enabled" 0 > "$race.disable" &
+	klp_write_outcome "$rdir/enabled" 0 > "$race.disable" &
 	writers=($!)
-	race_write "$rdir/force" 1 > "$race.force" &
+	klp_write_outcome "$rdir/force" 1 > "$race.force" &
 	writers+=($!)
 	wait "${writers[@]}"
 	disable=$(cat "$race.disable")
