@@ -356,7 +356,7 @@ else
 	klp_info "disable: ${disable:-?}, force: ${force:-?}"
 	assert_eq "$RACE: writing 0 to enabled succeeds" ok "$disable"
 	assert_true "$RACE: writing 1 to force succeeds or fails with EINVAL" \
-		[ "$force" = ok ] || [ "$force" = EINVAL ]
+		test "$force" = ok -o "$force" = EINVAL
 	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
 	klp_wait_gone $RACE $WAIT_MS
 	klp_assert_grows "the original runs: calls grows" $TARGET calls
