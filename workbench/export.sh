@@ -3,7 +3,7 @@
 #
 # export.sh DIR: write the series as git format-patch files to DIR: a cover
 # letter (series/cover-letter, with the benchmark table of README.md) and
-# one file per patch of series/series, against the stripped 6.12 base.
+# one file per patch of series/series, against the stripped base.
 #
 # export.sh --check DIR: export to a scratch directory and compare with
 # DIR (the committed patches/), then apply DIR with git am to the stripped
@@ -35,16 +35,18 @@ xgit()
 		    -c user.useConfigOnly=false "$@"
 }
 
-version=$(cat "$WB_CACHE/VERSION")
+version=$SOURCE_VERSION
+# The kernel version the Debian package holds, e.g. 7.3-rc7.
+kversion=$(make -s -C "$VANILLA_TREE" kernelversion | sed 's/^\([0-9]*\.[0-9]*\)\.0-/\1-/')
 
 # The base as a root commit of its own: its id depends on the base's
 # content only, not on when the cache was unpacked.
 root_commit()
 {
 	local msg
-	msg="Linux 6.12 without live patching
+	msg="Linux $kversion without live patching
 
-Debian's linux-source-6.12 $version with the in-tree live patching
+Debian's $SOURCE_PACKAGE $version with the in-tree live patching
 removed by workbench/strip.py: the base the series applies to."
 	xgit -C "$VANILLA_TREE" commit-tree "base^{tree}" <<<"$msg"
 }

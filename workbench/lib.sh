@@ -11,6 +11,7 @@ WB_CACHE=${WB_CACHE:-/var/cache/klp-wb}
 WB_ARCH=${WB_ARCH:-x86_64}
 WB_JOBS=${WB_JOBS:-$(nproc)}
 export CCACHE_DIR=${CCACHE_DIR:-$WB_CACHE/ccache}
+. "$WB_DIR/linux-source"
 
 # The kernel's name of the guest architecture and the cross toolchain's
 # prefix: the host is x86_64, an s390x guest is cross-built.

@@ -5,17 +5,20 @@
 #   - install the Debian packages the workbench needs,
 #   - for an s390x guest, download the Debian s390x packages its
 #     userspace is made of (dpkg multiarch, nothing installed),
-#   - unpack Debian's linux-source-6.12 once into the cache, as git branch
+#   - fetch the kernel source package that workbench/linux-source names
+#     (fetch-source.sh) and unpack it once into the cache, as git branch
 #     "vanilla" (the tree we compare against),
 #   - strip the in-tree livepatch into git branch "base" (strip.py),
 #   - assemble our series on top of it into the worktree "ours".
 set -e
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(linux-source-6.12 build-essential flex bison bc libelf-dev
+# libxxhash-dev and patchutils: the vanilla tree's klp-build (objtool
+# builds its "klp" subcommand only with xxhash; klp-build runs recountdiff).
+PACKAGES=(build-essential flex bison bc libelf-dev
 	  libssl-dev cpio xz-utils gzip ccache qemu-system-x86 busybox-static
 	  kmod procps rsync python3 git diffutils gawk findutils util-linux
-	  coreutils)
+	  coreutils libxxhash-dev patchutils)
 [ "$WB_ARCH" = s390x ] && PACKAGES+=(gcc-s390x-linux-gnu libc6-dev-s390x-cross
 				      qemu-system-misc)
 
@@ -55,24 +58,25 @@ fetch_guest_debs()
 
 unpack_vanilla()
 {
-	local version
-	version=$(dpkg-query -W -f '${Version}' linux-source-6.12)
-	if [ -f "$WB_CACHE/VERSION" ] && [ "$(cat "$WB_CACHE/VERSION")" = "$version" ] &&
+	local stamp="$SOURCE_PACKAGE $SOURCE_VERSION"
+	if [ -f "$WB_CACHE/VERSION" ] && [ "$(cat "$WB_CACHE/VERSION")" = "$stamp" ] &&
 	   git -C "$VANILLA_TREE" rev-parse -q --verify vanilla >/dev/null; then
 		return 0
 	fi
+	[ "$(dpkg-query -W -f '${Version}' "$SOURCE_PACKAGE" 2>/dev/null)" = "$SOURCE_VERSION" ] ||
+		die "$SOURCE_PACKAGE $SOURCE_VERSION is not installed"
 	rm -rf "$VANILLA_TREE" "$BASE_TREE" "$OURS_TREE" "$WB_CACHE/build"
 	mkdir -p "$WB_CACHE"
-	tar -C "$WB_CACHE" -xf /usr/src/linux-source-6.12.tar.xz
-	mv "$WB_CACHE/linux-source-6.12" "$VANILLA_TREE"
+	tar -C "$WB_CACHE" -xf "/usr/src/$SOURCE_PACKAGE.tar.xz"
+	mv "$WB_CACHE/$SOURCE_PACKAGE" "$VANILLA_TREE"
 	cd "$VANILLA_TREE"
 	git init -q -b vanilla
 	git config user.name "Workbench"
 	git config user.email "workbench@localhost"
 	git config gc.auto 0
 	git add -A -f .
-	git commit -q -m "Debian linux-source-6.12 $version"
-	echo "$version" > "$WB_CACHE/VERSION"
+	git commit -q -m "Debian $SOURCE_PACKAGE $SOURCE_VERSION"
+	echo "$stamp" > "$WB_CACHE/VERSION"
 }
 
 strip_base()
@@ -106,6 +110,7 @@ assemble()
 step "installing packages" install_packages
 [ "$WB_ARCH" = x86_64 ] ||
 	step "fetching $WB_ARCH guest packages" fetch_guest_debs
-step "unpacking linux-source-6.12 $(dpkg-query -W -f '${Version}' linux-source-6.12)" unpack_vanilla
+step "fetching $SOURCE_PACKAGE $SOURCE_VERSION" "$WB_DIR/fetch-source.sh"
+step "unpacking $SOURCE_PACKAGE $SOURCE_VERSION" unpack_vanilla
 step "stripping livepatch into the base tree" strip_base
 step "assembling our series" assemble
