@@ -98,6 +98,7 @@ ssize_t klp_transition_blockers(char *buf);
 int klp_check_states(struct klp_patch *patch);
 
 /* patch.c */
+struct klp_patch *klp_callback_owner(void);
 int klp_patch_enable(struct klp_patch *patch);
 int klp_patch_disable(struct klp_patch *patch);
 void klp_patch_reverse(struct klp_patch *patch);

@@ -7,7 +7,9 @@
  *  - pre_patch runs before its functions are redirected; if it fails,
  *    the object (and so the patch, or the module that came) is refused;
  *  - post_patch runs once the patched state is reached;
- *  - pre_unpatch runs before the way back starts;
+ *  - pre_unpatch runs before the way back starts, and only if post_patch
+ *    ran: a module that goes during its patch's transition to the patched
+ *    state gets post_unpatch alone;
  *  - post_unpatch runs after the functions are no longer redirected, and
  *    only if pre_patch ran and succeeded: it also undoes a pre_patch whose
  *    patching failed.
@@ -27,12 +29,32 @@
 DEFINE_MUTEX(klp_mutex);
 LIST_HEAD(klp_patches);
 
+/*
+ * The patch whose callback runs, for klp_get_prev_state().  Written under
+ * klp_mutex, which every callback runs with.
+ */
+static struct klp_patch *klp_callback_patch;
+
+/**
+ * klp_callback_owner() - the patch whose callback is running
+ *
+ * Return: the patch whose callback the caller runs in, or NULL outside
+ * callbacks.  Called with klp_mutex held.
+ */
+struct klp_patch *klp_callback_owner(void)
+{
+	lockdep_assert_held(&klp_mutex);
+	return klp_callback_patch;
+}
+
 static int klp_pre_patch(struct klp_patch *patch, struct klp_object *obj)
 {
 	int ret = 0;
 
+	klp_callback_patch = patch;
 	if (obj->callbacks.pre_patch)
 		ret = obj->callbacks.pre_patch(obj);
+	klp_callback_patch = NULL;
 	if (ret) {
 		pr_err("%s: object '%s': pre_patch callback failed: %d\n",
 		       patch->mod->name, klp_object_name(obj), ret);
@@ -42,22 +64,28 @@ static int klp_pre_patch(struct klp_patch *patch, struct klp_object *obj)
 	return 0;
 }
 
-static void klp_post_patch(struct klp_object *obj)
+static void klp_post_patch(struct klp_patch *patch, struct klp_object *obj)
 {
+	klp_callback_patch = patch;
 	if (obj->callbacks.post_patch)
 		obj->callbacks.post_patch(obj);
+	klp_callback_patch = NULL;
 }
 
-static void klp_pre_unpatch(struct klp_object *obj)
+static void klp_pre_unpatch(struct klp_patch *patch, struct klp_object *obj)
 {
+	klp_callback_patch = patch;
 	if (obj->callbacks.pre_unpatch)
 		obj->callbacks.pre_unpatch(obj);
+	klp_callback_patch = NULL;
 }
 
-static void klp_post_unpatch(struct klp_object *obj)
+static void klp_post_unpatch(struct klp_patch *patch, struct klp_object *obj)
 {
+	klp_callback_patch = patch;
 	if (obj->callbacks.post_unpatch_enabled && obj->callbacks.post_unpatch)
 		obj->callbacks.post_unpatch(obj);
+	klp_callback_patch = NULL;
 	obj->callbacks.post_unpatch_enabled = false;
 }
 
@@ -79,12 +107,12 @@ int klp_object_enable(struct klp_patch *patch, struct klp_object *obj)
 		return ret;
 	ret = klp_redirect(patch, obj);
 	if (ret) {
-		klp_post_unpatch(obj);
+		klp_post_unpatch(patch, obj);
 		return ret;
 	}
 	/* During the patch's transition, post_patch runs when it completes. */
 	if (klp_transition_in_progress() != patch)
-		klp_post_patch(obj);
+		klp_post_patch(patch, obj);
 	return 0;
 }
 
@@ -97,11 +125,14 @@ void klp_object_disable(struct klp_patch *patch, struct klp_object *obj)
 {
 	lockdep_assert_held(&klp_mutex);
 
-	/* On the way out, pre_unpatch ran when the transition started. */
-	if (patch->enabled)
-		klp_pre_unpatch(obj);
+	/*
+	 * post_patch has not run during the patch's transition to the
+	 * patched state; on the way out, pre_unpatch ran when it started.
+	 */
+	if (patch->enabled && klp_transition_in_progress() != patch)
+		klp_pre_unpatch(patch, obj);
 	klp_unredirect(patch, obj);
-	klp_post_unpatch(obj);
+	klp_post_unpatch(patch, obj);
 }
 
 /*
@@ -137,16 +168,17 @@ static void klp_patch_transition_done(struct klp_patch *patch, int target,
 	struct klp_object *obj;
 
 	if (target == KLP_TRANSITION_PATCHED) {
-		if (replaced)
-			klp_retire_replaced(patch);
+		/* klp_get_prev_state() finds the replaced patches' states. */
 		klp_for_each_object(patch, obj)
 			if (obj->patched)
-				klp_post_patch(obj);
+				klp_post_patch(patch, obj);
+		if (replaced)
+			klp_retire_replaced(patch);
 		return;
 	}
 
 	klp_for_each_object(patch, obj)
-		klp_post_unpatch(obj);
+		klp_post_unpatch(patch, obj);
 	list_del(&patch->list);
 	schedule_work(&patch->free_work);
 }
@@ -170,7 +202,6 @@ int klp_patch_enable(struct klp_patch *patch)
 
 	lockdep_assert_held(&klp_mutex);
 
-	/* The callbacks see the transition: klp_get_prev_state() needs it. */
 	ret = klp_transition_prepare(patch, KLP_TRANSITION_PATCHED);
 	if (ret)
 		return ret;
@@ -193,7 +224,7 @@ int klp_patch_enable(struct klp_patch *patch)
 
 err_unpatch:
 	klp_for_each_object(patch, obj)
-		klp_post_unpatch(obj);
+		klp_post_unpatch(patch, obj);
 	klp_transition_abort(patch);
 	return ret;
 }
@@ -227,7 +258,7 @@ int klp_patch_disable(struct klp_patch *patch)
 
 	klp_for_each_object(patch, obj)
 		if (obj->patched)
-			klp_pre_unpatch(obj);
+			klp_pre_unpatch(patch, obj);
 
 	patch->enabled = false;
 	klp_transition_start(klp_patch_transition_done);

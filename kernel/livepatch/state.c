@@ -41,12 +41,13 @@ EXPORT_SYMBOL_GPL(klp_get_state);
  * klp_get_prev_state() - find a state set up by the patches enabled before
  * @id: the id of the state
  *
- * For the callbacks of the patch in transition: the state with @id of the
- * newest patch enabled before it.  The patch list is stable while a
- * callback runs, which holds the live patching lock.
+ * For the callbacks of a patch: the state with @id of the newest patch
+ * enabled before it.  When a cumulative patch's post_patch callbacks run,
+ * the patches it replaces are still there.  The patch list is stable
+ * while a callback runs, which holds the live patching lock.
  *
- * Return: that state, or NULL if no earlier patch carries it or no patch
- * is in transition.
+ * Return: that state, or NULL if no earlier patch carries it or the
+ * caller is not a callback.
  */
 struct klp_state *klp_get_prev_state(unsigned long id)
 {
@@ -55,7 +56,7 @@ struct klp_state *klp_get_prev_state(unsigned long id)
 
 	lockdep_assert_held(&klp_mutex);
 
-	current_patch = klp_transition_in_progress();
+	current_patch = klp_callback_owner();
 	if (WARN_ON_ONCE(!current_patch))
 		return NULL;
 
