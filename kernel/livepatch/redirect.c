@@ -267,7 +267,7 @@ static void klp_untrace_sites(struct list_head *dead, unsigned int n)
 		klp_ops_registered = false;
 	}
 
-	ips = kvmalloc_array(n, sizeof(*ips), GFP_KERNEL);
+	ips = kvmalloc_objs(*ips, n);
 	list_for_each_entry(site, dead, dead) {
 		if (ips) {
 			ips[i++] = site->ip;
@@ -309,8 +309,7 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 
 	lockdep_assert_held(&klp_mutex);
 
-	ips = kvmalloc_array(klp_count_funcs(patch, only, false) ?: 1,
-			     sizeof(*ips), GFP_KERNEL);
+	ips = kvmalloc_objs(*ips, klp_count_funcs(patch, only, false) ?: 1);
 	if (!ips)
 		return -ENOMEM;
 
@@ -323,7 +322,7 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 
 			if (func->patched || klp_site_lookup(ip))
 				continue;
-			site = kzalloc(sizeof(*site), GFP_KERNEL);
+			site = kzalloc_obj(*site);
 			if (!site) {
 				ret = -ENOMEM;
 				goto out_drop;

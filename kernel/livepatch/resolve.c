@@ -76,7 +76,7 @@ static void *klp_find_duplicate(void *array, size_t n, size_t size,
 
 	if (n < 2)
 		return NULL;
-	sorted = kvmalloc_array(n, sizeof(*sorted), GFP_KERNEL);
+	sorted = kvmalloc_objs(*sorted, n);
 	if (!sorted)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < n; i++)

@@ -75,7 +75,7 @@ static void *klp_shadow_add(void *obj, unsigned long id, size_t size,
 	int ret;
 
 	/* Allocate first: the lock may not be held over a sleeping kzalloc. */
-	shadow = kzalloc(struct_size(shadow, data, size), gfp_flags);
+	shadow = kzalloc_flex(*shadow, data, size, gfp_flags);
 	if (!shadow)
 		return NULL;
 	shadow->obj = obj;

@@ -472,7 +472,7 @@ static int klp_build_ranges(struct klp_patch *patch, int target)
 				n++;
 	klp_visit_replaced(patch, klp_count_replaced, &n);
 
-	klp_ranges = kvcalloc(n ?: 1, sizeof(*klp_ranges), GFP_KERNEL);
+	klp_ranges = kvzalloc_objs(*klp_ranges, n ?: 1);
 	if (!klp_ranges)
 		return -ENOMEM;
 
@@ -665,7 +665,7 @@ static unsigned int klp_try_switch_all(bool nudge)
 	int cpu, ret;
 
 	max = READ_ONCE(nr_threads) + 64;
-	tasks = kvmalloc_array(max, sizeof(*tasks), GFP_KERNEL);
+	tasks = kvmalloc_objs(*tasks, max);
 	if (!tasks)
 		return UINT_MAX;
 

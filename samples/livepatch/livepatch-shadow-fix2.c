@@ -84,7 +84,7 @@ livepatch_shadow_mod_issue(struct shadow_mod_pool *pool, unsigned long ttl)
 	if (atomic_inc_return(&pool->reserved) > pool->quota)
 		goto unreserve;
 
-	ticket = kzalloc(sizeof(*ticket), GFP_KERNEL);
+	ticket = kzalloc_obj(*ticket);
 	if (!ticket)
 		goto unreserve;
 	ticket->expires = jiffies + ttl;

@@ -181,7 +181,7 @@ check_getpid()
 	# Under QEMU's multi-threaded TCG (seen with QEMU 7.2), a CPU that
 	# runs a function in a tight loop may execute a stale int3 at its
 	# entry after another CPU finished rewriting it: the kernel oopses,
-	# the unpatched 6.12 kernel just the same.  With one TCG thread
+	# an unpatched kernel just the same.  With one TCG thread
 	# (-accel tcg,thread=single) the whole check passes; whoever boots
 	# the guest that way says so with KLP_TCG_SINGLE_THREAD=1.  Otherwise,
 	# under TCG the watchers stop before the patch is disabled and only
