@@ -97,7 +97,7 @@ offered()
 	for p in $(apt-cache pkgnames linux-source- | sort -V); do
 		apt-cache madison "$p" |
 			awk -F' *[|] *' -v s=" $SOURCE_SUITE/" 'index($3, s) { print $1 " " $2 }'
-	done
+	done | uniq
 }
 
 download()

@@ -148,7 +148,7 @@ static void klp_switch(struct task_struct *task)
 static void klp_kick(void)
 {
 	if (atomic_dec_return(&klp_pending) <= 0)
-		mod_delayed_work(system_dfl_wq, &klp_transition_work, 0);
+		mod_delayed_work(system_percpu_wq, &klp_transition_work, 0);
 }
 
 /**
@@ -621,7 +621,7 @@ static void klp_let_tasks_switch(void)
 	static_branch_enable(&klp_sched_try_switch_key);
 	klp_flag_all();
 	klp_kick();
-	mod_delayed_work(system_dfl_wq, &klp_transition_work, 0);
+	mod_delayed_work(system_percpu_wq, &klp_transition_work, 0);
 }
 
 /**
@@ -746,7 +746,7 @@ static void klp_transition_fn(struct work_struct *work)
 		if (!klp_all_switched()) {
 			delay = klp_retry_ms ? klp_retry_ms : KLP_RETRY_MIN_MS;
 			klp_retry_ms = min(delay * 2, KLP_RETRY_MAX_MS);
-			mod_delayed_work(system_dfl_wq, &klp_transition_work,
+			mod_delayed_work(system_percpu_wq, &klp_transition_work,
 					 msecs_to_jiffies(delay));
 			goto unlock;
 		}
