@@ -152,8 +152,12 @@ klp_remove $BUSY
 # --- A replace racing a disable: the cumulative patch is loaded while
 # the patch it would replace is being disabled.  Whichever comes first,
 # the other succeeds or is refused: EBUSY during the other's transition,
-# and for the disable EINVAL or ENOENT once the replace has disabled the
-# patch or removed it.  The files show the winner.
+# and for the disable EINVAL once the replace has disabled the patch.
+# Once the replace removes the patch's directory, a write to its enabled
+# file fails as any write to a vanishing sysfs file does: ENOENT, ENODEV
+# while the file is being removed, or EACCES when the file is gone but
+# the directory is not yet (the shell's ">" then tries to create it).
+# The files show the winner.
 race=$(mktemp)
 bad_races=0
 disable_first=0
@@ -178,7 +182,7 @@ for round in $(seq $RACE_ROUNDS); do
 	if ! klp_patch_gone $A || [ "$got" != "$want" ] ||
 	   [ "$(klp_read /proc/version)" != "$version" ] ||
 	   [ "$disable $load" = "EBUSY EBUSY" ] ||
-	   ! [[ "$disable" =~ ^(ok|EBUSY|EINVAL|ENOENT)$ ]] ||
+	   ! [[ "$disable" =~ ^(ok|EBUSY|EINVAL|ENOENT|ENODEV|EACCES)$ ]] ||
 	   ! [[ "$load" =~ ^(ok|EBUSY)$ ]]; then
 		bad_races=$((bad_races + 1))
 		klp_info "round $round: disable $disable, load $load," \
