@@ -133,7 +133,8 @@ struct klp_state {
  * @finish:	completed when @kobj and its children are released
  * @kobj_added: @kobj is in sysfs
  * @enabled:	the patch is enabled (or being enabled)
- * @forced:	a transition of this patch was forced; the module stays
+ * @forced:	tasks may still run its code after a forced transition; the
+ *		module stays
  * @transition_ns: how long the last transition of the patch took
  */
 struct klp_patch {
@@ -151,6 +152,30 @@ struct klp_patch {
 	bool forced;
 	u64 transition_ns;
 };
+
+/*
+ * The objects of a patch and the functions of an object, up to the
+ * terminating empty entry of their arrays.  The _static names are
+ * mainline's for the same walks: every object and function of a patch is
+ * in the arrays its module gave.
+ */
+#define klp_for_each_object(patch, obj)					\
+	for ((obj) = (patch)->objs; (obj)->funcs || (obj)->name; (obj)++)
+
+#define klp_for_each_func(obj, func)					\
+	for ((func) = (obj)->funcs;					\
+	     (func)->old_name || (func)->new_func || (func)->old_sympos;	\
+	     (func)++)
+
+#define klp_for_each_object_static(patch, obj)	klp_for_each_object(patch, obj)
+#define klp_for_each_func_static(obj, func)	klp_for_each_func(obj, func)
+
+/* Can sleeping tasks be checked, or only moved at the kernel boundary? */
+static inline bool klp_have_reliable_stack(void)
+{
+	return IS_ENABLED(CONFIG_STACKTRACE) &&
+	       IS_ENABLED(CONFIG_HAVE_RELIABLE_STACKTRACE);
+}
 
 int klp_enable_patch(struct klp_patch *patch);
 

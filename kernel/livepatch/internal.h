@@ -37,14 +37,6 @@ extern struct mutex klp_mutex;
 /* Registered patches, oldest first.  Protected by klp_mutex. */
 extern struct list_head klp_patches;
 
-#define klp_for_each_object(patch, obj)					\
-	for ((obj) = (patch)->objs; (obj)->funcs || (obj)->name; (obj)++)
-
-#define klp_for_each_func(obj, func)					\
-	for ((func) = (obj)->funcs;					\
-	     (func)->old_name || (func)->new_func || (func)->old_sympos;	\
-	     (func)++)
-
 static inline bool klp_is_module(const struct klp_object *obj)
 {
 	return obj->name;

@@ -45,10 +45,12 @@ static int klp_module_coming(struct module *mod)
 	mutex_lock(&klp_mutex);
 	mod->klp_alive = true;
 
+	/*
+	 * Every patch on the list, also one being disabled: tasks that have
+	 * not left its patched state yet must find the module patched too,
+	 * and the disable may still be reversed.
+	 */
 	list_for_each_entry(patch, &klp_patches, list) {
-		/* A patch on its way out does not take new objects. */
-		if (!patch->enabled)
-			continue;
 		klp_for_each_object(patch, obj) {
 			if (!klp_is_module(obj) || strcmp(obj->name, mod->name))
 				continue;

@@ -90,8 +90,8 @@ static void klp_post_unpatch(struct klp_patch *patch, struct klp_object *obj)
 }
 
 /**
- * klp_object_enable() - patch an object of an enabled patch
- * @patch: an enabled patch
+ * klp_object_enable() - patch an object of a patch on the list
+ * @patch: an enabled patch, or one in the transition that disables it
  * @obj:   one of its objects, just resolved: a module that came
  *
  * Return: 0, or an error with the object left unpatched.
@@ -140,7 +140,7 @@ void klp_object_disable(struct klp_patch *patch, struct klp_object *obj)
  * redirected.  They are disabled without their callbacks, which the
  * cumulative patch's own take over, and go like a disabled patch.  If the
  * transition was forced, tasks may still run their code: their modules
- * stay.
+ * stay (klp_force_transition() marked them).
  */
 static void klp_retire_replaced(struct klp_patch *patch)
 {
@@ -152,7 +152,6 @@ static void klp_retire_replaced(struct klp_patch *patch)
 			continue;
 		klp_for_each_object(old, obj)
 			obj->callbacks.post_unpatch_enabled = false;
-		old->forced |= patch->forced;
 		WRITE_ONCE(old->enabled, false);
 		list_del(&old->list);
 		pr_notice("%s: replaced by %s\n", old->mod->name,

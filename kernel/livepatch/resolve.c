@@ -17,6 +17,8 @@
 #include <linux/sort.h>
 #include <linux/string.h>
 
+#include <asm/sections.h>
+
 #include "internal.h"
 
 /* The sysfs and error-message name of a function: "<old_name>,<sympos>". */
@@ -207,8 +209,18 @@ static int klp_lookup_module_cb(void *data, const char *name,
 	return 0;
 }
 
+/*
+ * Init code is freed after the init of vmlinux or of its module, and its
+ * ftrace location with it, while a redirection would have to last until
+ * the module goes.
+ */
+static bool klp_is_init_code(unsigned long addr, struct module *mod)
+{
+	return mod ? within_module_init(addr, mod) : is_kernel_inittext(addr);
+}
+
 static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
-			    struct klp_func *func)
+			    struct module *mod, struct klp_func *func)
 {
 	struct klp_lookup lookup = {
 		.name = func->old_name,
@@ -247,6 +259,11 @@ static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
 		       patch->mod->name, klp_object_name(obj), func->old_name);
 		return -ENOENT;
 	}
+	if (klp_is_init_code(lookup.addr, mod)) {
+		pr_err("%s: object '%s': function '%s' cannot be patched: it is init code\n",
+		       patch->mod->name, klp_object_name(obj), func->old_name);
+		return -EINVAL;
+	}
 	/* Redirection needs the ftrace call at the function's entry. */
 	if (!ftrace_location(lookup.addr)) {
 		pr_err("%s: object '%s': function '%s' cannot be patched: no ftrace location (notrace?)\n",
@@ -280,7 +297,7 @@ int klp_resolve_object(struct klp_patch *patch, struct klp_object *obj,
 	lockdep_assert_held(&klp_mutex);
 
 	klp_for_each_func(obj, func) {
-		ret = klp_resolve_func(patch, obj, func);
+		ret = klp_resolve_func(patch, obj, mod, func);
 		if (ret)
 			goto err_forget;
 	}

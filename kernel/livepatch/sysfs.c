@@ -77,7 +77,10 @@ static ssize_t transition_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%d\n", in_transition);
 }
 
-/* Writing 1 during the patch's transition completes it at once. */
+/*
+ * Writing 1 during the patch's transition completes it at once; 0 does
+ * nothing, as it always did.
+ */
 static ssize_t force_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
@@ -89,7 +92,7 @@ static ssize_t force_store(struct kobject *kobj, struct kobj_attribute *attr,
 	if (ret)
 		return ret;
 	if (!force)
-		return -EINVAL;
+		return count;
 
 	mutex_lock(&klp_mutex);
 	if (klp_transition_in_progress() == patch)
@@ -132,15 +135,18 @@ static ssize_t stack_order_show(struct kobject *kobj,
 				struct kobj_attribute *attr, char *buf)
 {
 	struct klp_patch *patch = to_patch(kobj), *p;
-	int order = 0, pos = 0;
+	int order = 0;
 
+	/*
+	 * A patch that left the list, between the end of its disable and
+	 * the removal of its directory, reads the length of the list, as
+	 * it always did.
+	 */
 	mutex_lock(&klp_mutex);
 	list_for_each_entry(p, &klp_patches, list) {
-		pos++;
-		if (p == patch) {
-			order = pos;
+		order++;
+		if (p == patch)
 			break;
-		}
 	}
 	mutex_unlock(&klp_mutex);
 

@@ -40,6 +40,7 @@
 
 #include <linux/bsearch.h>
 #include <linux/cpu.h>
+#include <linux/export.h>
 #include <linux/kallsyms.h>
 #include <linux/list.h>
 #include <linux/livepatch_task.h>
@@ -86,7 +87,13 @@ static unsigned int klp_retry_ms;
 /* Pending tasks, a hint that tells the last switch to kick the work. */
 static atomic_t klp_pending;
 
+/*
+ * On while a transition runs.  Exported with __klp_sched_try_switch():
+ * try_to_freeze(), an inline safe point, is called by modules of any
+ * license.
+ */
 DEFINE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
+EXPORT_SYMBOL(klp_sched_try_switch_key);
 
 /*
  * The tasks between klp_task_exiting() and klp_exit_task(), on the list
@@ -266,17 +273,25 @@ void __klp_sched_try_switch(void)
 		klp_try_switch_task(current, false, &where);
 	mutex_unlock(&klp_mutex);
 }
+EXPORT_SYMBOL(__klp_sched_try_switch);
 
 /*
- * Flag @task if it is not in the target universe.  The count goes up
- * before the flag, so that the switch that clears the flag never finds it
- * lower than it should be.
+ * Flag @task if it is not in the target universe, unflag it if it is.
+ * A flag on a task in the target universe is left over from before a
+ * reversal, which made its universe the target: if it stayed, the task
+ * would switch at its next safe point even once the transition is over,
+ * in the window where the next one has published its universes but not
+ * pushed its variants yet.  The count goes up before the flag, so that
+ * the switch that clears the flag never finds it lower than it should be.
  */
 static bool klp_flag_task(struct task_struct *task)
 {
-	if (READ_ONCE(task->patch_epoch) == KLP_EPOCH_DEAD ||
-	    klp_universe(task) == READ_ONCE(klp_target_state))
+	if (READ_ONCE(task->patch_epoch) == KLP_EPOCH_DEAD)
 		return false;
+	if (klp_universe(task) == READ_ONCE(klp_target_state)) {
+		clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+		return false;
+	}
 	atomic_inc(&klp_pending);
 	if (test_and_set_tsk_thread_flag(task, TIF_PATCH_PENDING))
 		atomic_dec(&klp_pending);
@@ -640,6 +655,15 @@ void klp_transition_start(klp_transition_done_t done)
 	klp_let_tasks_switch();
 }
 
+/* Switch @task whether or not it is at a safe point. */
+static bool klp_force_task(struct task_struct *task)
+{
+	if (!test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+		return false;
+	klp_switch(task);
+	return true;
+}
+
 /*
  * Add @task to the @n tasks collected so far if it is pending, with a
  * reference for the check outside RCU.  False if there is no room left.
@@ -669,17 +693,28 @@ static unsigned int klp_try_switch_all(bool nudge)
 	if (!tasks)
 		return UINT_MAX;
 
-	/* Idle tasks switch in the idle loop: wake them up first. */
+	/*
+	 * Idle tasks switch in the idle loop: wake them up first.  The idle
+	 * task of a CPU that is offline, or was never brought up, is its
+	 * rq->curr and looks running; it runs nothing that can return to a
+	 * patched function: bringing the CPU up starts it afresh from the
+	 * architecture's entry code.  cpus_read_lock() keeps the CPU where
+	 * it is while the task switches.
+	 */
 	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
 		task = idle_task(cpu);
 		if (!klp_patch_pending(task))
 			continue;
-		/* Not running (offline, or its CPU is busy): check it. */
+		if (!cpu_online(cpu)) {
+			if (klp_force_task(task))
+				klp_kick();
+			continue;
+		}
+		/* Not running (its CPU is busy): check it. */
 		if (!klp_try_switch_task(task, false, &where))
 			continue;
-		if (cpu_online(cpu))
-			wake_up_if_idle(cpu);
+		wake_up_if_idle(cpu);
 		left++;
 	}
 	cpus_read_unlock();
@@ -761,8 +796,6 @@ unlock:
  *
  * Ends the transition and hands the patch to the callback given to
  * klp_transition_start().  Called with klp_mutex held.
- *
- * Return: 0, or -ENOMEM (or -EBUSY, a bug) with nothing changed.
  */
 void klp_complete_transition(void)
 {
@@ -845,31 +878,34 @@ void klp_reverse_transition(void)
 	klp_let_tasks_switch();
 }
 
-/* Switch @task whether or not it is at a safe point. */
-static bool klp_force_task(struct task_struct *task)
-{
-	if (!test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
-		return false;
-	klp_switch(task);
-	return true;
-}
-
 /**
  * klp_force_transition() - declare every task switched
  *
  * For a transition that cannot complete.  Tasks that did not reach a safe
- * point may still run the code they leave, so the patch module can never
- * be removed.  Called with klp_mutex held.
+ * point may still run the code they leave: the modules of the patches
+ * that code belongs to and that go away now, the patch being disabled or
+ * the patches a cumulative patch replaces, can never be removed.  The
+ * code left by an enable that does not replace stays anyway.  Called with
+ * klp_mutex held.
  */
 void klp_force_transition(void)
 {
 	struct klp_patch *patch = klp_transition_patch;
+	struct klp_patch *old;
 
 	lockdep_assert_held(&klp_mutex);
 
-	pr_warn("%s: forcing the transition: tasks are switched without a safe point; the module stays loaded\n",
-		patch->mod->name);
-	patch->forced = true;
+	pr_warn("%s: forcing the transition to %s: tasks are switched without a safe point\n",
+		patch->mod->name,
+		klp_target_state == KLP_TRANSITION_PATCHED ?
+		"patched" : "unpatched");
+	if (klp_target_state == KLP_TRANSITION_UNPATCHED) {
+		patch->forced = true;
+	} else if (klp_transition_replaces) {
+		list_for_each_entry(old, &klp_patches, list)
+			if (old != patch)
+				old->forced = true;
+	}
 
 	klp_visit_tasks(klp_force_task);
 	klp_complete_transition();
@@ -884,8 +920,11 @@ static ssize_t klp_describe_blocker(char *buf, ssize_t len,
 
 	if (!klp_patch_pending(task))
 		return len;
-	ret = klp_try_switch_task(task, true, &where);
 	len += sysfs_emit_at(buf, len, "%d %s ", task_pid_nr(task), task->comm);
+	/* Switched by the next retry: see klp_try_switch_all(). */
+	if (is_idle_task(task) && !cpu_online(task_cpu(task)))
+		return len + sysfs_emit_at(buf, len, "offline\n");
+	ret = klp_try_switch_task(task, true, &where);
 	if (ret == -EBUSY)
 		len += sysfs_emit_at(buf, len, "running\n");
 	else if (ret == -EINVAL)
@@ -902,8 +941,10 @@ static ssize_t klp_describe_blocker(char *buf, ssize_t len,
  * @buf: a sysfs buffer
  *
  * One line per task: pid, comm and why: the replaced function found on
- * its stack, "running" or "unreliable stack".  Exiting tasks that were
- * already reaped are listed too.  Called with klp_mutex held.
+ * its stack, "running", "unreliable stack", or "offline" for the idle
+ * task of an offline CPU until the next retry switches it.  Exiting tasks
+ * that were already reaped and idle tasks are listed too.  Called with
+ * klp_mutex held.
  *
  * Return: the length written to @buf.
  */
@@ -933,6 +974,17 @@ ssize_t klp_transition_blockers(char *buf)
 		}
 	}
 	rcu_read_unlock();
+
+	/* The idle tasks, under the lock that keeps their CPUs in place. */
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		if (len > PAGE_SIZE - 128) {
+			cpus_read_unlock();
+			return len + sysfs_emit_at(buf, len, "...\n");
+		}
+		len = klp_describe_blocker(buf, len, idle_task(cpu));
+	}
+	cpus_read_unlock();
 	return len;
 
 full:

@@ -10,7 +10,9 @@
 # must be refused the same way.  The huge_* modes check that a patch of
 # 100,000 functions is refused quickly, without a quadratic check.  Then
 # a well-formed patch of 10,000 objects and the variants using
-# old_sympos load and patch.
+# old_sympos load and patch.  A patch of a module's init function loads
+# while the module is not there; the module is then refused, since its
+# init code goes away once it ran.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -31,6 +33,7 @@ BAD_CASES=(
 	"empty_objname		EINVAL		''"
 	"huge_funcs		ENOENT		test_klp_huge_0"
 	"huge_dup		EINVAL		test_klp_huge_0"
+	"init_func		EINVAL		start_kernel"
 )
 NOMODINFO_ERRNO=EINVAL
 # Functions of huge_funcs and huge_dup; objects of huge_objs.
@@ -51,9 +54,10 @@ PREFERRED_DUPS="modalias_show type_show name_show id_show version_show status_sh
 
 BAD=test_klp_bad
 NOMODINFO=test_klp_nomodinfo
+MODTARGET=test_klp_target
 AFF=$KLP_TRACEFS/available_filter_functions
 
-klp_setup $BAD $NOMODINFO
+klp_setup $BAD $NOMODINFO $MODTARGET
 
 original=$(cat /proc/cmdline)
 
@@ -194,6 +198,27 @@ if klp_load_patch $BAD mode=huge_objs count=$HUGE_OBJS; then
 	# Its $HUGE_OBJS directories go one by one: tens of seconds under
 	# emulation.  The bound only tells slow from stuck.
 	klp_disable $BAD 120000 && klp_remove $BAD
+fi
+
+# --- A patch of a module's init function: the module is refused.
+if klp_load_patch $BAD mode=module_init; then
+	klp_mark_log
+	if klp_load $MODTARGET; then
+		klp_fail "mode=module_init: insmod $MODTARGET fails" "it loaded"
+		klp_remove $MODTARGET
+	else
+		assert_eq "mode=module_init: insmod $MODTARGET fails with EINVAL" \
+			EINVAL "$KLP_ERRNO"
+	fi
+	assert_true "mode=module_init: the kernel log names $BAD and test_klp_target_init" \
+		klp_log_since_mark_has "$BAD: object '$MODTARGET': function 'test_klp_target_init'"
+	assert_false "mode=module_init: $MODTARGET is not listed by lsmod" \
+		klp_mod_loaded $MODTARGET
+	assert_file_content "$KLP_SYSFS/$BAD/enabled" 1 \
+		"mode=module_init: $BAD stays enabled"
+	assert_file_content "$KLP_SYSFS/$BAD/$MODTARGET/patched" 0 \
+		"mode=module_init: $MODTARGET/patched reads 0"
+	klp_remove_patch $BAD
 fi
 
 # --- Well-formed variants with old_sympos.

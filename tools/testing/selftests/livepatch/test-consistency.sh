@@ -7,9 +7,9 @@
 #    test_klp_getpid, which marks the pid that getpid() returns, is enabled
 #    and disabled; each counts the changes of the variant that answers;
 #  - a CPU-bound kthread that never sleeps, the one of test_klp_spin,
-#    switches at cond_resched() while the transition of test_klp_busy_patch
-#    is held up by the kthread of test_klp_busy sleeping in the patched
-#    function;
+#    switches at cond_resched(), or at try_to_freeze() when it is
+#    freezable, while the transition of test_klp_busy_patch is held up by
+#    the kthread of test_klp_busy sleeping in the patched function;
 #  - a kthread that only sleeps between calls of the patched function, the
 #    one of test_klp_busy with block=0, does not hold up a transition: it
 #    switches at kthread_should_stop(), and the transition completes at
@@ -206,34 +206,46 @@ check_getpid()
 
 check_getpid
 
-# --- A CPU-bound kthread switches at cond_resched().
-klp_info "a CPU-bound kthread next to a kthread that holds up the transition"
-start_target 1
-klp_load_mod $SPIN
-spid=$(klp_param $SPIN pid)
-assert_file_content "/proc/$spid/comm" $SPIN \
-	"the kthread of $SPIN runs (pid '$spid')"
-klp_assert_grows "the kthread of $SPIN spins: loops grows" $SPIN loops
+# check_spin SAFEPOINT [PARAM=VALUE]: a CPU-bound kthread that only calls
+# SAFEPOINT switches while another kthread holds up the transition.
+check_spin()
+{
+	local what=$1 spid
 
-klp_load_mod $PATCH
-assert_true "$PATCH: the sleeping kthread holds up the transition" \
-	klp_in_transition $PATCH
-assert_true "the spinning kthread $spid switches within 1 s" \
-	klp_poll_ms 1000 klp_patch_state_is "$spid" 1
-klp_assert_state "/proc/$kpid/patch_state (the sleeping kthread) reads 0" \
-	"$kpid" 0
-assert_true "$PATCH is still in transition" klp_in_transition $PATCH
-klp_assert_grows "the kthread of $SPIN still spins: loops grows" $SPIN loops
+	shift
+	klp_info "a CPU-bound kthread calling $what next to a kthread that holds up the transition"
+	start_target 1
+	klp_load_mod $SPIN "$@" || return
+	spid=$(klp_param $SPIN pid)
+	assert_file_content "/proc/$spid/comm" $SPIN \
+		"the kthread of $SPIN runs (pid '$spid')"
+	klp_assert_grows "the kthread of $SPIN spins: loops grows" $SPIN loops
 
-klp_info "letting the kthread of $TARGET go"
-assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
-klp_wait_transition $PATCH $WAIT_MS
-klp_assert_state "/proc/$spid/patch_state reads -1 after the transition" \
-	"$spid" -1
-klp_disable $PATCH $WAIT_MS
-klp_remove $PATCH
-klp_remove $SPIN
-stop_target
+	klp_load_mod $PATCH
+	assert_true "$PATCH: the sleeping kthread holds up the transition" \
+		klp_in_transition $PATCH
+	assert_true "the spinning kthread $spid ($what) switches within 1 s" \
+		klp_poll_ms 1000 klp_patch_state_is "$spid" 1
+	klp_assert_state "/proc/$kpid/patch_state (the sleeping kthread) reads 0" \
+		"$kpid" 0
+	assert_true "$PATCH is still in transition" klp_in_transition $PATCH
+	klp_assert_grows "the kthread of $SPIN still spins: loops grows" \
+		$SPIN loops
+
+	klp_info "letting the kthread of $TARGET go"
+	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+	klp_wait_transition $PATCH $WAIT_MS
+	klp_assert_state "/proc/$spid/patch_state reads -1 after the transition" \
+		"$spid" -1
+	klp_disable $PATCH $WAIT_MS
+	klp_remove $PATCH
+	klp_remove $SPIN
+	stop_target
+}
+
+# --- A CPU-bound kthread switches at cond_resched() or try_to_freeze().
+check_spin "cond_resched()"
+check_spin "try_to_freeze()" freezable=1
 
 # --- A kthread that sleeps between calls switches at once.
 klp_info "a kthread that sleeps between calls of the patched function"

@@ -65,6 +65,10 @@ assert_write_fails "writing 1 to force without a transition is refused" \
 	"$DIR/force" 1
 check_unchanged "writing 1 to force"
 
+# As in mainline, 0 is accepted and does nothing.
+assert_write_ok "writing 0 to force is accepted" "$DIR/force" 0
+check_unchanged "writing 0 to force"
+
 huge=$(printf '%*s' 8192 '' | tr ' ' x)
 assert_write_fails "writing 8 KiB of garbage to enabled is refused with EINVAL" \
 	"$DIR/enabled" "$huge" EINVAL

@@ -10,14 +10,18 @@
 #    of the shell, of a sleeping process, of a child forked meanwhile and of
 #    the kthread; it completes once the kthread is let go, and
 #    "transition_ns" tells how long it took;
-#  - reversing the enabling and the disabling transitions;
+#  - reversing the enabling and the disabling transitions, and a module
+#    the patch changes that comes during the disabling one; a task left
+#    behind by a reversal does not switch before the next transition
+#    starts (test_klp_callbacks holds that one in its pre_patch);
 #  - transitions that nothing holds up, with processes calling getpid()
 #    all the time (test_klp-hammer);
-#  - forcing a transition: the patch module can never be removed after
-#    that.  It stays loaded until reboot, which is why that test uses a
-#    module of its own, test_klp_busy_force, and runs last;
+#  - forcing a transition: after a forced enable the patch module can be
+#    removed once disabled; after a forced disable it can never be.  It
+#    stays loaded until reboot, which is why that test uses a module of
+#    its own, test_klp_busy_force, and runs last;
 #  - disabling a held patch while another writer forces its transition
-#    (test_klp_busy_race, pinned if the force takes).
+#    (test_klp_busy_race, pinned if the force takes the disable).
 
 . "$(dirname "$0")/functions.sh"
 
@@ -26,6 +30,8 @@ PATCH=test_klp_busy_patch
 FORCED=test_klp_busy_force
 RACE=test_klp_busy_race
 VMLINUX=test_klp_vmlinux
+MODTARGET=test_klp_target
+CALLBACKS=test_klp_callbacks
 VMLINUX_PATCHED="$VMLINUX: this has been live patched"
 BLOCK=/sys/module/$TARGET/parameters/block
 HAMMER=$KLP_DIR/test_klp-hammer
@@ -39,7 +45,7 @@ WAIT_MS=5000
 # How long a held-up transition must be seen in progress.
 HOLD_MS=200
 
-klp_setup $TARGET $PATCH $FORCED $RACE $VMLINUX
+klp_setup $TARGET $PATCH $FORCED $RACE $VMLINUX $MODTARGET $CALLBACKS
 
 
 klp_on_cleanup klp_kill_bg
@@ -96,6 +102,18 @@ assert_held()
 		klp_fail "$p: blockers name the kthread $kpid in $regex" \
 			"blockers: '$(klp_blockers "$p" | tr '\n' ';')'"
 	fi
+}
+
+# shellcheck disable=SC2317 # run through klp_poll_ms
+param_is()
+{
+	[ "$(klp_param "$1" "$2")" = "$3" ]
+}
+
+# shellcheck disable=SC2317 # run through klp_poll_ms
+comm_is()
+{
+	[ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]
 }
 
 # alive: all the getpid() callers still run.
@@ -229,11 +247,14 @@ assert_file_content "/sys/module/$PATCH/parameters/new_calls" 0 \
 klp_remove $PATCH
 stop_target
 
-# --- Reversing the disabling transition.
+# --- Reversing the disabling transition.  The patch also replaces
+# test_klp_target_value(), and test_klp_target comes while the patch is
+# being disabled: tasks still in the patched state must find it patched,
+# and so must everyone once the disable is reversed.
 klp_info "reversing the disabling transition"
 start_target
 klp_write "$BLOCK" 0
-klp_load_mod $PATCH
+klp_load_mod $PATCH with_target=1
 klp_wait_transition $PATCH $WAIT_MS
 klp_assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
 # The replacement honours block too: the kthread sleeps in it.
@@ -248,16 +269,75 @@ assert_held $PATCH "$REPL_RE"
 klp_assert_state "/proc/$kpid/patch_state reads 1 (it still runs the replacement)" \
 	"$kpid" 1
 assert_file_content "$dir/enabled" 0 "$PATCH: enabled reads 0 while disabling"
+klp_load_mod $MODTARGET
+assert_file_content "$dir/$MODTARGET/patched" 1 \
+	"$PATCH: $MODTARGET, loaded while disabling, is patched"
 assert_write_ok "$PATCH: write 1 to enabled during the disabling transition" \
 	"$dir/enabled" 1
 klp_wait_transition $PATCH $WAIT_MS
 assert_file_content "$dir/enabled" 1 "$PATCH: enabled reads 1 after the reversal"
+assert_file_content "$dir/$MODTARGET/patched" 1 \
+	"$PATCH: $MODTARGET is patched after the reversal"
+assert_file_content /sys/kernel/$MODTARGET/value 2 \
+	"$MODTARGET runs the replacement after the reversal"
+klp_remove $MODTARGET
 assert_dir "$dir" "$PATCH stays in $KLP_SYSFS"
 assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
 klp_assert_grows "the replacement still runs: new_calls grows" $PATCH new_calls
 assert_steady "the original does not run: calls stays put" $TARGET calls
 klp_disable $PATCH $WAIT_MS
 klp_remove $PATCH
+stop_target
+
+# --- A task that had not switched when a transition was reversed waits
+# for the next transition to start like any other: a user task sleeping
+# in test_klp_busy_hold() holds up the enabling, which is reversed; it
+# returns to user space while the next patch's pre_patch runs, before
+# that transition has started, and must still be in the old state then.
+# (Here the reversed transition's retries see the task; the reversal
+# itself must unflag it too, for the case where the reversed transition
+# completes before any retry, which a test cannot time from user space.)
+klp_info "a task left behind by a reversed transition"
+start_target
+(trap ':' USR1; echo 1 > /proc/test_klp_busy_hold
+ exec sleep 100) 2>/dev/null &
+holder=$!
+klp_bg_pids+=("$holder")
+# Before $TARGET goes.
+klp_on_cleanup "kill $holder"
+assert_true "the user task $holder sleeps in test_klp_busy_hold()" \
+	klp_poll_ms $WAIT_MS param_is $TARGET holders 1
+klp_load_mod $PATCH
+assert_true "$PATCH: blockers name the user task $holder in test_klp_busy_hold()" \
+	klp_poll_ms $WAIT_MS klp_blocked_by $PATCH "$holder" 'test_klp_busy_hold\+'
+assert_write_ok "$PATCH: write 0 to enabled during the transition" \
+	"$dir/enabled" 0
+klp_wait_gone $PATCH $WAIT_MS
+klp_remove $PATCH
+assert_false "the user task $holder still sleeps in test_klp_busy_hold()" \
+	comm_is "$holder" sleep
+
+insmod "$KLP_MOD_DIR/$CALLBACKS.ko" hold_pre=1 2>/dev/null &
+insmod_pid=$!
+klp_loaded+=("$CALLBACKS")
+klp_is_patch[$CALLBACKS]=1
+klp_on_cleanup "klp_write /sys/module/$CALLBACKS/parameters/release 1"
+if klp_poll_ms $WAIT_MS param_is $CALLBACKS in_pre Y; then
+	klp_pass "$CALLBACKS: pre_patch waits"
+	kill -USR1 "$holder"
+	assert_true "the user task $holder returns to user space" \
+		klp_poll_ms $WAIT_MS comm_is "$holder" sleep
+	klp_assert_state "/proc/$holder/patch_state reads 0 before the transition starts" \
+		"$holder" 0
+else
+	klp_fail "$CALLBACKS: pre_patch waits" \
+		"in_pre reads '$(klp_param $CALLBACKS in_pre)'"
+fi
+klp_write "/sys/module/$CALLBACKS/parameters/release" 1
+assert_true "insmod $CALLBACKS succeeds" wait "$insmod_pid"
+klp_wait_transition $CALLBACKS $WAIT_MS
+klp_remove_patch $CALLBACKS
+klp_kill_bg
 stop_target
 
 # --- Transitions that nothing holds up.
@@ -302,12 +382,14 @@ else
 	klp_info "skipped: no $HAMMER (not built): no test with getpid() callers"
 fi
 
-# --- Forcing the transition.  The module of a forced patch can never be
-# removed: test_klp_busy_force stays loaded until reboot.
+# --- Forcing the transitions.  A forced enable pins nothing: the tasks
+# it left behind run the original.  The module of a patch whose disable
+# was forced can never be removed: test_klp_busy_force stays loaded until
+# reboot.
 if klp_mod_loaded $FORCED; then
 	klp_info "skipped: $FORCED, forced by an earlier run, is loaded until reboot"
 else
-	klp_info "forcing the transition"
+	klp_info "forcing the enabling transition"
 	start_target
 	klp_load_mod $FORCED
 	assert_held $FORCED "$ORIG_RE"
@@ -326,7 +408,24 @@ else
 	klp_assert_grows "the replacement runs: new_calls grows" $FORCED new_calls
 	klp_disable $FORCED $WAIT_MS
 	klp_assert_grows "the original runs again: calls grows" $TARGET calls
-	assert_false "rmmod of the forced $FORCED is refused" klp_unload $FORCED
+	assert_true "rmmod of $FORCED after a forced enable works" \
+		klp_unload $FORCED
+
+	klp_info "forcing the disabling transition"
+	klp_load_patch $FORCED
+	klp_assert_grows "the replacement runs: new_calls grows" $FORCED new_calls
+	# The replacement honours block too: the kthread sleeps in it.
+	assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
+	assert_true "the kthread sleeps in the replacement" \
+		klp_poll_ms $WAIT_MS klp_counter_stopped $FORCED new_calls
+	assert_write_ok "$FORCED: write 0 to enabled" "$fdir/enabled" 0
+	assert_held $FORCED "$REPL_RE"
+	assert_write_ok "$FORCED: write 1 to force" "$fdir/force" 1
+	klp_wait_gone $FORCED $WAIT_MS
+	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+	klp_assert_grows "the original runs again: calls grows" $TARGET calls
+	assert_false "rmmod of $FORCED after a forced disable is refused" \
+		klp_unload $FORCED
 	assert_true "$FORCED stays loaded" klp_mod_loaded $FORCED
 	# It does no harm: nothing calls into it any more.
 	klp_mod_loaded $FORCED && klp_keep $FORCED
@@ -344,6 +443,7 @@ else
 	klp_load_mod $RACE
 	assert_held $RACE "$ORIG_RE"
 	klp_forced $RACE
+	klp_mark_log
 	race=$(mktemp)
 	klp_write_outcome "$rdir/enabled" 0 > "$race.disable" &
 	writers=($!)
@@ -360,8 +460,12 @@ else
 	assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
 	klp_wait_gone $RACE $WAIT_MS
 	klp_assert_grows "the original runs: calls grows" $TARGET calls
-	if [ "$force" = ok ]; then
-		assert_false "rmmod of the forced $RACE is refused" \
+	# The force took the enable (before the disable reversed it) or
+	# the disable: the kernel log says which.  Only a forced disable
+	# pins the module.
+	if [ "$force" = ok ] &&
+	   klp_log_since_mark_has "$RACE: forcing the transition to unpatched"; then
+		assert_false "rmmod of $RACE, whose disable was forced, is refused" \
 			klp_unload $RACE
 		klp_mod_loaded $RACE && klp_keep $RACE
 	else

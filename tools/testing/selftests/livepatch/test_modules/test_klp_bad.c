@@ -22,6 +22,7 @@
  *   huge_funcs     "count" functions, test_klp_huge_0 ..., none of which
  *                  exists
  *   huge_dup       the same, with test_klp_huge_0 once more at the end
+ *   init_func      start_kernel(), init code of vmlinux, freed after boot
  *
  * Well-formed variants load and patch:
  *
@@ -29,6 +30,9 @@
  *   sympos_ok      the "ambiguous" function with old_sympos = 2
  *   huge_objs      "count" objects, modules test_klp_huge_0 ... that are
  *                  not loaded, each replacing test_klp_target_value()
+ *   module_init    test_klp_target_init(), the init function of the module
+ *                  test_klp_target; while the patch is enabled, loading
+ *                  that module must fail
  *
  * The replacement used for the "ambiguous" function ignores its arguments
  * and returns 0, which is harmless only for a few kinds of function (for a
@@ -48,7 +52,7 @@
 
 static char *mode = "";
 module_param(mode, charp, 0400);
-MODULE_PARM_DESC(mode, "Defect of the patch: null_func, no_symbol, long_objname, slash_objname, dup_func, bad_sympos, notrace, ambiguous, empty_name, long_name, empty_objname, huge_funcs, huge_dup; or sympos_one, sympos_ok, huge_objs");
+MODULE_PARM_DESC(mode, "Defect of the patch: null_func, no_symbol, long_objname, slash_objname, dup_func, bad_sympos, notrace, ambiguous, empty_name, long_name, empty_objname, huge_funcs, huge_dup, init_func; or sympos_one, sympos_ok, huge_objs, module_init");
 
 static unsigned int count = 10000;
 module_param(count, uint, 0400);
@@ -84,6 +88,11 @@ static u64 test_klp_bad_sched_clock(void)
 }
 
 static long test_klp_bad_stub(void)
+{
+	return 0;
+}
+
+static int test_klp_bad_init_stub(void)
 {
 	return 0;
 }
@@ -156,6 +165,17 @@ static const struct test_klp_bad_case test_klp_bad_cases[] = {
 		.objname = "",
 		.old_name = "test_klp_target_value",
 		.new_func = test_klp_bad_value,
+	},
+	{
+		.mode = "init_func",
+		.old_name = "start_kernel",
+		.new_func = test_klp_bad_init_stub,
+	},
+	{
+		.mode = "module_init",
+		.objname = "test_klp_target",
+		.old_name = "test_klp_target_init",
+		.new_func = test_klp_bad_init_stub,
 	},
 	{
 		.mode = "sympos_one",

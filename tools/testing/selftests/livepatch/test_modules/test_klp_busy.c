@@ -11,6 +11,13 @@
  * function (a live patch of it counts its own), "pid" is the pid of the
  * kthread.
  *
+ * A user task can hold up a transition too: a write to
+ * /proc/test_klp_busy_hold sleeps in test_klp_busy_hold() until a signal
+ * is pending for the writer; the parameter "holders" counts the tasks in
+ * there.  The fake signal of a live patch transition (TIF_NOTIFY_SIGNAL)
+ * does not end the sleep, so that the task holds up transitions for as
+ * long as a test wants.
+ *
  * The kthread gets a pointer to "block" as its kthread_data(), so that a
  * replacement of test_klp_busy_sleeper() can honour the same flag without
  * linking to this module.
@@ -18,16 +25,21 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/compiler.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/fs.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pid.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sysfs.h>
 
 void test_klp_busy_sleeper(void);
 
@@ -56,6 +68,44 @@ noinline void test_klp_busy_sleeper(void)
 		usleep_range(5000, 6000);
 }
 
+static atomic_t holders = ATOMIC_INIT(0);
+
+static int test_klp_busy_holders_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&holders));
+}
+
+static const struct kernel_param_ops test_klp_busy_holders_ops = {
+	.get = test_klp_busy_holders_get,
+};
+
+module_param_cb(holders, &test_klp_busy_holders_ops, NULL, 0444);
+MODULE_PARM_DESC(holders, "Tasks sleeping in test_klp_busy_hold()");
+
+/* Like test_klp_busy_sleeper(), for the user tasks that write to "hold". */
+static noinline void test_klp_busy_hold(void)
+{
+	atomic_inc(&holders);
+	while (!task_sigpending(current))
+		msleep(20);
+	atomic_dec(&holders);
+}
+
+static ssize_t test_klp_busy_hold_write(struct file *file,
+					const char __user *buf, size_t count,
+					loff_t *ppos)
+{
+	test_klp_busy_hold();
+	return count;
+}
+
+static const struct proc_ops test_klp_busy_hold_ops = {
+	.proc_write = test_klp_busy_hold_write,
+	.proc_lseek = noop_llseek,
+};
+
+static struct proc_dir_entry *test_klp_busy_hold_entry;
+
 static int test_klp_busy_fn(void *data)
 {
 	while (!kthread_should_stop()) {
@@ -67,16 +117,24 @@ static int test_klp_busy_fn(void *data)
 
 static int __init test_klp_busy_init(void)
 {
+	test_klp_busy_hold_entry = proc_create("test_klp_busy_hold", 0200, NULL,
+					       &test_klp_busy_hold_ops);
+	if (!test_klp_busy_hold_entry)
+		return -ENOMEM;
 	test_klp_busy_task = kthread_run(test_klp_busy_fn, &block,
 					 KBUILD_MODNAME);
-	if (IS_ERR(test_klp_busy_task))
+	if (IS_ERR(test_klp_busy_task)) {
+		proc_remove(test_klp_busy_hold_entry);
 		return PTR_ERR(test_klp_busy_task);
+	}
 	pid = task_pid_nr(test_klp_busy_task);
 	return 0;
 }
 
+/* proc_remove() waits for writers still in test_klp_busy_hold(). */
 static void __exit test_klp_busy_exit(void)
 {
+	proc_remove(test_klp_busy_hold_entry);
 	kthread_stop(test_klp_busy_task);
 }
 

@@ -3,11 +3,15 @@
  * A live patch of cmdline_proc_show() with callbacks on its vmlinux
  * object.  Each callback appends its name to the read-only parameter
  * "calls"; with fail_pre=1, pre_patch fails with -EAGAIN and the patch
- * must be refused.
+ * must be refused.  With hold_pre=1, pre_patch waits until 1 is written
+ * to the parameter "release" (for at most a minute), and the parameter
+ * "in_pre" reads Y meanwhile: a test can look at tasks while the
+ * transition is prepared but not started.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
 #include <linux/seq_file.h>
@@ -16,6 +20,18 @@
 static bool fail_pre;
 module_param(fail_pre, bool, 0444);
 MODULE_PARM_DESC(fail_pre, "make pre_patch fail");
+
+static bool hold_pre;
+module_param(hold_pre, bool, 0444);
+MODULE_PARM_DESC(hold_pre, "make pre_patch wait until release is set");
+
+static bool release;
+module_param(release, bool, 0644);
+MODULE_PARM_DESC(release, "let a waiting pre_patch return");
+
+static bool in_pre;
+module_param(in_pre, bool, 0444);
+MODULE_PARM_DESC(in_pre, "pre_patch is waiting");
 
 static char calls_buf[128];
 module_param_string(calls, calls_buf, sizeof(calls_buf), 0444);
@@ -30,7 +46,15 @@ static void record(const char *name)
 
 static int pre_patch(struct klp_object *obj)
 {
+	int i;
+
 	record("pre_patch");
+	if (hold_pre) {
+		WRITE_ONCE(in_pre, true);
+		for (i = 0; i < 3000 && !READ_ONCE(release); i++)
+			msleep(20);
+		WRITE_ONCE(in_pre, false);
+	}
 	return fail_pre ? -EAGAIN : 0;
 }
 

@@ -5,10 +5,12 @@
  * cond_resched() in between, nothing else: it never sleeps and does not
  * call kthread_should_stop() in its loop.  While a live patch transition
  * is in progress, cond_resched() is therefore the only safe point where it
- * can switch by itself.
+ * can switch by itself.  With freezable=1 the kthread is freezable and
+ * calls try_to_freeze() instead: the module then also shows that modules
+ * which call try_to_freeze() link on a kernel with CONFIG_FREEZER.
  *
- * Read-only parameters: "pid" is the pid of the kthread, "loops" counts
- * the rounds of its loop.
+ * Parameters: "freezable" (bool, at load time only); read-only, "pid" is
+ * the pid of the kthread, "loops" counts the rounds of its loop.
  *
  * The module's exit stops the loop through a flag of its own, then waits
  * for the kthread with kthread_stop().  The kthread may have returned by
@@ -19,6 +21,7 @@
 
 #include <linux/compiler.h>
 #include <linux/err.h>
+#include <linux/freezer.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
@@ -35,6 +38,10 @@
 static int pid;
 module_param(pid, int, 0444);
 MODULE_PARM_DESC(pid, "Pid of the kthread");
+
+static bool freezable;
+module_param(freezable, bool, 0444);
+MODULE_PARM_DESC(freezable, "Call try_to_freeze() instead of cond_resched()");
 
 static unsigned long loops;
 module_param(loops, ulong, 0444);
@@ -54,10 +61,15 @@ static noinline void test_klp_spin_burn(void)
 
 static int test_klp_spin_fn(void *data)
 {
+	if (freezable)
+		set_freezable();
 	while (!READ_ONCE(stop_flag)) {
 		test_klp_spin_burn();
 		WRITE_ONCE(loops, loops + 1);
-		cond_resched();
+		if (freezable)
+			try_to_freeze();
+		else
+			cond_resched();
 	}
 	return 0;
 }
@@ -85,4 +97,4 @@ static void __exit test_klp_spin_exit(void)
 module_init(test_klp_spin_init);
 module_exit(test_klp_spin_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Livepatch selftest: CPU-bound kthread that only calls cond_resched()");
+MODULE_DESCRIPTION("Livepatch selftest: CPU-bound kthread that only calls cond_resched() or try_to_freeze()");
