@@ -74,10 +74,15 @@ if [ "$accel" = tcg ]; then
 	accel_opt="tcg,thread=${WB_TCG_THREAD:-single}"
 	append="$append wb.tcg=${WB_TCG_THREAD:-single}"
 fi
+# Two CPUs, and room for two more that are not there, as a virtual
+# machine with CPU hotplug slots or an s390 system with standby CPUs has:
+# possible CPUs that do not run are part of what live patching must cope
+# with.
+smp=2,maxcpus=4
 echo "[$(date +%H:%M:%S)] booting $tree ($WB_ARCH, $accel_opt, timeout ${timeout}s) in mode $mode"
 rc=0
 timeout --foreground -k 5 "$timeout" \
-	"${qemu[@]}" -accel "$accel_opt" -cpu $cpu -smp 2 -m 2G \
+	"${qemu[@]}" -accel "$accel_opt" -cpu $cpu -smp $smp -m 2G \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" \
 	-display none -no-reboot -nodefaults -serial stdio </dev/null 2>&1 |
 	tee "$log" || rc=$?
