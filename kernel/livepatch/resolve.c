@@ -262,7 +262,7 @@ static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
 	if (klp_is_init_code(lookup.addr, mod)) {
 		pr_err("%s: object '%s': function '%s' cannot be patched: it is init code\n",
 		       patch->mod->name, klp_object_name(obj), func->old_name);
-		return -EINVAL;
+		return -EOPNOTSUPP;
 	}
 	/* Redirection needs the ftrace call at the function's entry. */
 	if (!ftrace_location(lookup.addr)) {

@@ -88,9 +88,10 @@ static unsigned int klp_retry_ms;
 static atomic_t klp_pending;
 
 /*
- * On while a transition runs.  Exported with __klp_sched_try_switch():
- * try_to_freeze(), an inline safe point, is called by modules of any
- * license.
+ * On while a transition runs.  Exported with __klp_sched_try_switch()
+ * because try_to_freeze(), which modules of any license call, inlines
+ * the safe point, as freezer.c exports freezer_active for the same
+ * function.
  */
 DEFINE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
 EXPORT_SYMBOL(klp_sched_try_switch_key);
@@ -289,7 +290,9 @@ static bool klp_flag_task(struct task_struct *task)
 	if (READ_ONCE(task->patch_epoch) == KLP_EPOCH_DEAD)
 		return false;
 	if (klp_universe(task) == READ_ONCE(klp_target_state)) {
-		clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+		/* Too low a count only kicks the work once more. */
+		if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+			atomic_dec(&klp_pending);
 		return false;
 	}
 	atomic_inc(&klp_pending);
@@ -911,9 +914,12 @@ void klp_force_transition(void)
 	klp_complete_transition();
 }
 
-/* One line of the blockers for @task, if it has not switched yet. */
+/*
+ * One line of the blockers for @task, if it has not switched yet.
+ * @offline: @task is the idle task of a CPU that is not online.
+ */
 static ssize_t klp_describe_blocker(char *buf, ssize_t len,
-				    struct task_struct *task)
+				    struct task_struct *task, bool offline)
 {
 	unsigned long where;
 	int ret;
@@ -922,7 +928,7 @@ static ssize_t klp_describe_blocker(char *buf, ssize_t len,
 		return len;
 	len += sysfs_emit_at(buf, len, "%d %s ", task_pid_nr(task), task->comm);
 	/* Switched by the next retry: see klp_try_switch_all(). */
-	if (is_idle_task(task) && !cpu_online(task_cpu(task)))
+	if (offline)
 		return len + sysfs_emit_at(buf, len, "offline\n");
 	ret = klp_try_switch_task(task, true, &where);
 	if (ret == -EBUSY)
@@ -960,7 +966,7 @@ ssize_t klp_transition_blockers(char *buf)
 	for_each_process_thread(g, task) {
 		if (len > PAGE_SIZE - 128)
 			goto full;
-		len = klp_describe_blocker(buf, len, task);
+		len = klp_describe_blocker(buf, len, task, false);
 	}
 	for_each_possible_cpu(cpu) {
 		hlist_for_each_entry_rcu(task, klp_exiting_tasks(cpu),
@@ -970,7 +976,7 @@ ssize_t klp_transition_blockers(char *buf)
 				continue;
 			if (len > PAGE_SIZE - 128)
 				goto full;
-			len = klp_describe_blocker(buf, len, task);
+			len = klp_describe_blocker(buf, len, task, false);
 		}
 	}
 	rcu_read_unlock();
@@ -982,7 +988,8 @@ ssize_t klp_transition_blockers(char *buf)
 			cpus_read_unlock();
 			return len + sysfs_emit_at(buf, len, "...\n");
 		}
-		len = klp_describe_blocker(buf, len, idle_task(cpu));
+		len = klp_describe_blocker(buf, len, idle_task(cpu),
+					   !cpu_online(cpu));
 	}
 	cpus_read_unlock();
 	return len;

@@ -215,7 +215,17 @@ check_spin()
 	shift
 	klp_info "a CPU-bound kthread calling $what next to a kthread that holds up the transition"
 	start_target 1
-	klp_load_mod $SPIN "$@" || return
+	if ! klp_load_mod $SPIN "$@"; then
+		stop_target
+		return 1
+	fi
+	if [ "$what" = "try_to_freeze()" ] &&
+	   [ "$(klp_param $SPIN freezer)" != Y ]; then
+		klp_info "no CONFIG_FREEZER: try_to_freeze() is no switch point"
+		klp_remove $SPIN
+		stop_target
+		return 0
+	fi
 	spid=$(klp_param $SPIN pid)
 	assert_file_content "/proc/$spid/comm" $SPIN \
 		"the kthread of $SPIN runs (pid '$spid')"

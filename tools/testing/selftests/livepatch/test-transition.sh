@@ -303,8 +303,6 @@ start_target
  exec sleep 100) 2>/dev/null &
 holder=$!
 klp_bg_pids+=("$holder")
-# Before $TARGET goes.
-klp_on_cleanup "kill $holder"
 assert_true "the user task $holder sleeps in test_klp_busy_hold()" \
 	klp_poll_ms $WAIT_MS param_is $TARGET holders 1
 klp_load_mod $PATCH

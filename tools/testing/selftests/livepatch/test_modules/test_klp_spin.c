@@ -10,7 +10,9 @@
  * which call try_to_freeze() link on a kernel with CONFIG_FREEZER.
  *
  * Parameters: "freezable" (bool, at load time only); read-only, "pid" is
- * the pid of the kthread, "loops" counts the rounds of its loop.
+ * the pid of the kthread, "loops" counts the rounds of its loop, and
+ * "freezer" tells whether the kernel has CONFIG_FREEZER (without it,
+ * try_to_freeze() does nothing at all).
  *
  * The module's exit stops the loop through a flag of its own, then waits
  * for the kthread with kthread_stop().  The kthread may have returned by
@@ -42,6 +44,10 @@ MODULE_PARM_DESC(pid, "Pid of the kthread");
 static bool freezable;
 module_param(freezable, bool, 0444);
 MODULE_PARM_DESC(freezable, "Call try_to_freeze() instead of cond_resched()");
+
+static bool freezer = IS_ENABLED(CONFIG_FREEZER);
+module_param(freezer, bool, 0444);
+MODULE_PARM_DESC(freezer, "The kernel has CONFIG_FREEZER");
 
 static unsigned long loops;
 module_param(loops, ulong, 0444);
