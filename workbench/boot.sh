@@ -77,7 +77,9 @@ fi
 # Two CPUs, and room for two more that are not there, as a virtual
 # machine with CPU hotplug slots or an s390 system with standby CPUs has:
 # possible CPUs that do not run are part of what live patching must cope
-# with.
+# with.  The s390 guest has them; an x86 kernel counts the disabled
+# MADT entries of QEMU's pc machine only under a hypervisor it knows
+# (KVM, not TCG), and otherwise has two possible CPUs.
 smp=2,maxcpus=4
 echo "[$(date +%H:%M:%S)] booting $tree ($WB_ARCH, $accel_opt, timeout ${timeout}s) in mode $mode"
 rc=0
