@@ -15,13 +15,15 @@
  *  - at kernel safe points (cond_resched(), kthread_should_stop(),
  *    try_to_freeze()), when its own reliable stack trace is clean;
  *  - while it is not running, when its reliable stack trace is clean;
- *  - a child is born in its parent's universe; a dead task leaves.
+ *  - a child is born in its parent's universe; a dead task leaves at its
+ *    last context switch, when it no longer runs any code.
  *
  * An exiting task may be reaped, and taken off the task lists, while it
- * still runs the end of do_exit(), which can call patched functions.
- * From klp_task_exiting(), before exit_notify(), to klp_exit_task() it is
- * also on a list of exiting tasks, which every walk of the tasks visits:
- * the transition waits for it like for any other task.
+ * still runs the end of do_exit() and do_task_dead(), which can call or
+ * be patched functions.  From klp_task_exiting(), before exit_notify(),
+ * to klp_exit_task(), called by the scheduler once the task switched away
+ * for good, it is also on a list of exiting tasks, which every walk of
+ * the tasks visits: the transition waits for it like for any other task.
  *
  * Universes are kept without visiting every task at the start: a task's
  * patch_state is only valid while its patch_epoch equals klp_epoch, which
@@ -61,7 +63,7 @@
 #define KLP_NUDGE_MS		20
 #define KLP_MAX_STACK_ENTRIES	128
 
-/* A task that went through do_exit(): it runs no patched code any more. */
+/* A task that switched away for good: it runs no code any more. */
 #define KLP_EPOCH_DEAD		ULONG_MAX
 
 /*
@@ -99,16 +101,18 @@ EXPORT_SYMBOL(klp_sched_try_switch_key);
 /*
  * The tasks between klp_task_exiting() and klp_exit_task(), on the list
  * of the CPU they started exiting on (task->patch_exit_cpu).  The lock
- * serializes the exiting tasks that add and remove themselves; walks of
- * the list use RCU, which keeps a task_struct until it is off all lists.
+ * serializes the adds of exiting tasks and the removals by the scheduler,
+ * which runs klp_exit_task() with preemption disabled: a raw spinlock.
+ * Walks of the list use RCU, which keeps a task_struct until it is off
+ * all lists.
  */
 struct klp_exit_list {
-	spinlock_t lock;		/* serializes changes of tasks */
+	raw_spinlock_t lock;		/* serializes changes of tasks */
 	struct hlist_head tasks;
 };
 
 static DEFINE_PER_CPU(struct klp_exit_list, klp_exiting) = {
-	.lock = __SPIN_LOCK_UNLOCKED(klp_exiting.lock),
+	.lock = __RAW_SPIN_LOCK_UNLOCKED(klp_exiting.lock),
 };
 
 static struct hlist_head *klp_exiting_tasks(int cpu)
@@ -142,7 +146,8 @@ int klp_task_patch_state(struct task_struct *task)
 
 /*
  * Move @task to the target universe.  @task is current, or does not run
- * (task_call_func()), or a transition is being forced.  The state is
+ * (task_call_func()), or a transition is being forced (with the task's
+ * pi_lock held, against klp_exit_task()).  The state is
  * written before the epoch, so that a reader that sees the new epoch sees
  * the new state; pairs with smp_rmb() in klp_universe().
  */
@@ -352,6 +357,7 @@ void klp_copy_process(struct task_struct *child)
 {
 	child->patch_state = current->patch_state;
 	child->patch_epoch = current->patch_epoch;
+	INIT_HLIST_NODE(&child->patch_exit_node);
 	clear_tsk_thread_flag(child, TIF_PATCH_PENDING);
 	if (READ_ONCE(klp_target_state) != KLP_TRANSITION_IDLE &&
 	    klp_universe(child) != klp_target_state) {
@@ -373,9 +379,9 @@ void klp_task_exiting(struct task_struct *task)
 
 	task->patch_exit_cpu = raw_smp_processor_id();
 	list = per_cpu_ptr(&klp_exiting, task->patch_exit_cpu);
-	spin_lock(&list->lock);
+	raw_spin_lock(&list->lock);
 	hlist_add_head_rcu(&task->patch_exit_node, &list->tasks);
-	spin_unlock(&list->lock);
+	raw_spin_unlock(&list->lock);
 	/*
 	 * On the list before the unhashing can be seen: a walk that misses
 	 * @task on the task lists finds it here.  Pairs with smp_rmb() in
@@ -385,23 +391,39 @@ void klp_task_exiting(struct task_struct *task)
 }
 
 /**
- * klp_exit_task() - a task is about to die
- * @task: current, past the last code of do_exit() that may be patched
+ * klp_exit_task() - a dead task switched away for good
+ * @task: the task that ran do_task_dead(), before its stack is freed
+ *
+ * Called by the scheduler after the last context switch of @task, with
+ * preemption disabled: from here on @task runs nothing, patched or not,
+ * so it leaves live patching.  Until here a transition waits for it, even
+ * when it is preempted in do_task_dead().
  */
 void klp_exit_task(struct task_struct *task)
 {
 	struct klp_exit_list *list;
+	unsigned long flags;
+	bool pending;
 
-	preempt_disable_notrace();
+	/*
+	 * The pi_lock orders this against a switch by the transition
+	 * (task_call_func()) or a forced one, which could otherwise write
+	 * a live epoch over the dead one after clearing the flag first.
+	 */
+	raw_spin_lock_irqsave(&task->pi_lock, flags);
 	WRITE_ONCE(task->patch_epoch, KLP_EPOCH_DEAD);
-	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+	pending = test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+	raw_spin_unlock_irqrestore(&task->pi_lock, flags);
+	if (pending)
 		klp_kick();
-	preempt_enable_notrace();
 
+	/* Not on the list if it faulted in do_exit() before getting there. */
+	if (hlist_unhashed(&task->patch_exit_node))
+		return;
 	list = per_cpu_ptr(&klp_exiting, task->patch_exit_cpu);
-	spin_lock(&list->lock);
-	hlist_del_rcu(&task->patch_exit_node);
-	spin_unlock(&list->lock);
+	raw_spin_lock(&list->lock);
+	hlist_del_init_rcu(&task->patch_exit_node);
+	raw_spin_unlock(&list->lock);
 }
 
 static void klp_free_ranges(void)
@@ -661,6 +683,7 @@ void klp_transition_start(klp_transition_done_t done)
 /* Switch @task whether or not it is at a safe point. */
 static bool klp_force_task(struct task_struct *task)
 {
+	guard(raw_spinlock_irqsave)(&task->pi_lock);
 	if (!test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
 		return false;
 	klp_switch(task);
@@ -681,6 +704,29 @@ static bool klp_collect(struct task_struct *task, struct task_struct **tasks,
 	get_task_struct(task);
 	tasks[(*n)++] = task;
 	return true;
+}
+
+/*
+ * Help @task, which could not switch (@ret), to a safe point.  A user task
+ * running on another CPU is sent there first by an interrupt, and most
+ * often switches on its way back to user space.  Past KLP_NUDGE_MS a
+ * user task gets a fake signal: one sleeping in the kernel returns to
+ * user space with its system call restarted, and so does one that runs
+ * in the kernel without ever going back there by itself, as a KVM vCPU
+ * in KVM_RUN that enters the guest again after each exit (the signal
+ * makes KVM_RUN return -EINTR).  A kthread is woken up, to reach its
+ * next kthread_should_stop() or try_to_freeze().
+ */
+static void klp_nudge(struct task_struct *task, int ret, bool nudge)
+{
+	if (task->flags & PF_KTHREAD) {
+		if (nudge)
+			wake_up_state(task, TASK_INTERRUPTIBLE);
+	} else if (nudge) {
+		set_notify_signal(task);	/* kicks it if it runs */
+	} else if (ret == -EBUSY) {
+		kick_process(task);
+	}
 }
 
 /* Try to switch every pending task; returns how many are left. */
@@ -746,14 +792,10 @@ collected:
 	for (i = 0; i < n; i++) {
 		task = tasks[i];
 		ret = klp_try_switch_task(task, false, &where);
-		if (ret == -EBUSY && !(task->flags & PF_KTHREAD))
-			kick_process(task);	/* back to user space, switch */
-		else if (ret && nudge && !(task->flags & PF_KTHREAD))
-			set_notify_signal(task);
-		else if (ret && nudge)
-			wake_up_state(task, TASK_INTERRUPTIBLE);
-		if (ret)
+		if (ret) {
+			klp_nudge(task, ret, nudge);
 			left++;
+		}
 		put_task_struct(task);
 		cond_resched();
 	}

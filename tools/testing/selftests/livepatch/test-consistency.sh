@@ -10,6 +10,10 @@
 #    switches at cond_resched(), or at try_to_freeze() when it is
 #    freezable, while the transition of test_klp_busy_patch is held up by
 #    the kthread of test_klp_busy sleeping in the patched function;
+#  - a user task that stays in the kernel the way a KVM vCPU thread in
+#    KVM_RUN does (the loop behind /proc/test_klp_busy_vcpu, on a CPU of
+#    its own) does not hold up a transition: the fake signal sends it to
+#    user space, where it switches, and it enters the loop again;
 #  - a kthread that only sleeps between calls of the patched function, the
 #    one of test_klp_busy with block=0, does not hold up a transition: it
 #    switches at kthread_should_stop(), and the transition completes at
@@ -256,6 +260,61 @@ check_spin()
 # --- A CPU-bound kthread switches at cond_resched() or try_to_freeze().
 check_spin "cond_resched()"
 check_spin "try_to_freeze()" freezable=1
+
+# --- A user task that loops in the kernel like a vCPU switches.
+VCPU=/proc/test_klp_busy_vcpu
+
+# vcpu_entered_again N: the vCPU loop returned N times at least, and runs.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+vcpu_entered_again()
+{
+	[ "$(klp_read "$vcpu_log" | wc -l)" -ge "$1" ] &&
+		klp_counter_above $TARGET vcpus 0
+}
+
+check_vcpu()
+{
+	local vpid mask ncpus
+
+	klp_info "a user task in the kernel like a vCPU in KVM_RUN, on a CPU of its own"
+	ncpus=$(nproc)
+	if [ "$ncpus" -lt 2 ] || ! command -v taskset > /dev/null; then
+		klp_info "skipped: needs two online CPUs and taskset"
+		return 0
+	fi
+	start_target 0
+	# Everything else of this test on CPU 0, the vCPU alone on the last:
+	# the transition never finds it off its CPU.
+	mask=$(taskset -p $$ | sed 's/.*: //')
+	taskset -p 1 $$ > /dev/null
+	vcpu_log=$(mktemp)
+	# Like a virtual machine monitor: KVM_RUN again after each -EINTR.
+	taskset -c $((ncpus - 1)) sh -c \
+		"while :; do echo 1 2>/dev/null > $VCPU || echo EINTR; done" \
+		> "$vcpu_log" &
+	vpid=$!
+	klp_bg_pids+=("$vpid")
+	if klp_poll_ms $WAIT_MS klp_counter_above $TARGET vcpus 0; then
+		klp_pass "task $vpid loops in the kernel"
+	else
+		klp_fail "task $vpid loops in the kernel" \
+			"vcpus reads '$(klp_param $TARGET vcpus)'"
+	fi
+
+	klp_load_mod $PATCH
+	klp_wait_transition $PATCH $WAIT_MS
+	assert_true "the vCPU loop returned to user space and entered again" \
+		klp_poll_ms $WAIT_MS vcpu_entered_again 1
+	klp_disable $PATCH $WAIT_MS
+	klp_remove $PATCH
+
+	klp_kill_bg
+	taskset -p "$mask" $$ > /dev/null
+	rm -f "$vcpu_log"
+	stop_target
+}
+
+check_vcpu
 
 # --- A kthread that sleeps between calls switches at once.
 klp_info "a kthread that sleeps between calls of the patched function"

@@ -18,6 +18,13 @@
  * does not end the sleep, so that the task holds up transitions for as
  * long as a test wants.
  *
+ * A write to /proc/test_klp_busy_vcpu stays in the kernel the way a KVM
+ * vCPU thread in KVM_RUN does: it "runs the guest" with preemption
+ * disabled for a while, then does what KVM does between two guest
+ * entries: it reschedules if asked to, and returns -EINTR to user space
+ * if a signal, a fake one included, is pending.  It never goes back to
+ * user space otherwise.  The parameter "vcpus" counts the tasks in there.
+ *
  * The kthread gets a pointer to "block" as its kthread_data(), so that a
  * replacement of test_klp_busy_sleeper() can honour the same flag without
  * linking to this module.
@@ -38,6 +45,7 @@
 #include <linux/pid.h>
 #include <linux/proc_fs.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/sysfs.h>
 
@@ -106,6 +114,57 @@ static const struct proc_ops test_klp_busy_hold_ops = {
 
 static struct proc_dir_entry *test_klp_busy_hold_entry;
 
+static atomic_t vcpus = ATOMIC_INIT(0);
+
+static int test_klp_busy_vcpus_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&vcpus));
+}
+
+static const struct kernel_param_ops test_klp_busy_vcpus_ops = {
+	.get = test_klp_busy_vcpus_get,
+};
+
+module_param_cb(vcpus, &test_klp_busy_vcpus_ops, NULL, 0444);
+MODULE_PARM_DESC(vcpus, "Tasks looping in test_klp_busy_vcpu_run()");
+
+/*
+ * The loop of KVM_RUN: guest mode, where the host does not preempt the
+ * task, then the work before the next entry (xfer_to_guest_mode_work()).
+ */
+static noinline int test_klp_busy_vcpu_run(void)
+{
+	atomic_inc(&vcpus);
+	for (;;) {
+		u64 exit = local_clock() + 200 * NSEC_PER_USEC;
+
+		preempt_disable();
+		while (local_clock() < exit)
+			cpu_relax();	/* the guest runs */
+		preempt_enable();
+		if (signal_pending(current))
+			break;
+		if (need_resched())
+			schedule();
+	}
+	atomic_dec(&vcpus);
+	return -EINTR;
+}
+
+static ssize_t test_klp_busy_vcpu_write(struct file *file,
+					const char __user *buf, size_t count,
+					loff_t *ppos)
+{
+	return test_klp_busy_vcpu_run();
+}
+
+static const struct proc_ops test_klp_busy_vcpu_ops = {
+	.proc_write = test_klp_busy_vcpu_write,
+	.proc_lseek = noop_llseek,
+};
+
+static struct proc_dir_entry *test_klp_busy_vcpu_entry;
+
 static int test_klp_busy_fn(void *data)
 {
 	while (!kthread_should_stop()) {
@@ -117,23 +176,38 @@ static int test_klp_busy_fn(void *data)
 
 static int __init test_klp_busy_init(void)
 {
+	int ret;
+
 	test_klp_busy_hold_entry = proc_create("test_klp_busy_hold", 0200, NULL,
 					       &test_klp_busy_hold_ops);
 	if (!test_klp_busy_hold_entry)
 		return -ENOMEM;
+	test_klp_busy_vcpu_entry = proc_create("test_klp_busy_vcpu", 0200, NULL,
+					       &test_klp_busy_vcpu_ops);
+	if (!test_klp_busy_vcpu_entry) {
+		ret = -ENOMEM;
+		goto remove_hold;
+	}
 	test_klp_busy_task = kthread_run(test_klp_busy_fn, &block,
 					 KBUILD_MODNAME);
 	if (IS_ERR(test_klp_busy_task)) {
-		proc_remove(test_klp_busy_hold_entry);
-		return PTR_ERR(test_klp_busy_task);
+		ret = PTR_ERR(test_klp_busy_task);
+		goto remove_vcpu;
 	}
 	pid = task_pid_nr(test_klp_busy_task);
 	return 0;
+
+remove_vcpu:
+	proc_remove(test_klp_busy_vcpu_entry);
+remove_hold:
+	proc_remove(test_klp_busy_hold_entry);
+	return ret;
 }
 
-/* proc_remove() waits for writers still in test_klp_busy_hold(). */
+/* proc_remove() waits for the writers still in the module. */
 static void __exit test_klp_busy_exit(void)
 {
+	proc_remove(test_klp_busy_vcpu_entry);
 	proc_remove(test_klp_busy_hold_entry);
 	kthread_stop(test_klp_busy_task);
 }

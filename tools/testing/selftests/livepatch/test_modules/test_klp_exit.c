@@ -11,8 +11,10 @@
  *  - inside: how many tasks are in it right now.
  *  - inside_unpatched: how many were in it when the transition that
  *    disabled the patch completed (post_unpatch callback); -1 before.
- * With linger_ms set, each exiting task sleeps that long in it, so that
- * tests can catch tasks there while the patch is disabled.
+ * With linger_ms set, each exiting task sleeps that long in it.  With
+ * hold set to N, the first N exiting tasks to come wait in it until hold
+ * is set to 0, so that tests can catch tasks there while the patch is
+ * disabled for as long as they need.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,10 +31,33 @@
 #include <linux/sched/task_stack.h>
 #include <linux/vmalloc.h>
 #include <linux/vmstat.h>
+#include <linux/wait.h>
 
 static unsigned int linger_ms;
 module_param(linger_ms, uint, 0644);
 MODULE_PARM_DESC(linger_ms, "How long an exiting task sleeps in the replacement");
+
+static DECLARE_WAIT_QUEUE_HEAD(test_klp_exit_wq);
+static atomic_t test_klp_exit_held = ATOMIC_INIT(0);
+static unsigned int hold;
+
+static int test_klp_exit_set_hold(const char *val,
+				  const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret)
+		wake_up_all(&test_klp_exit_wq);
+	return ret;
+}
+
+static const struct kernel_param_ops test_klp_exit_hold_ops = {
+	.set = test_klp_exit_set_hold,
+	.get = param_get_uint,
+};
+
+module_param_cb(hold, &test_klp_exit_hold_ops, &hold, 0644);
+MODULE_PARM_DESC(hold, "How many exiting tasks wait in the replacement until it is 0");
 
 static atomic_long_t test_klp_exit_calls = ATOMIC_LONG_INIT(0);
 static atomic_t test_klp_exit_inside = ATOMIC_INIT(0);
@@ -85,8 +110,13 @@ static void test_klp_exit_stack_account(struct task_struct *tsk)
 	}
 
 	/* Only an exiting task lingers, not a fork that failed. */
-	if (ms && tsk == current && (tsk->flags & PF_EXITING))
-		msleep(ms);
+	if (tsk == current && (tsk->flags & PF_EXITING)) {
+		if (ms)
+			msleep(ms);
+		if (atomic_inc_return(&test_klp_exit_held) <= READ_ONCE(hold))
+			wait_event_idle(test_klp_exit_wq, !READ_ONCE(hold));
+		atomic_dec(&test_klp_exit_held);
+	}
 
 	atomic_dec(&test_klp_exit_inside);
 }
