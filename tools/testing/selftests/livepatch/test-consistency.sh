@@ -68,6 +68,21 @@ stop_target()
 	klp_remove $TARGET
 }
 
+# The preemption model decides what cond_resched() does: with
+# PREEMPT_DYNAMIC, debugfs shows it as "none voluntary (full) lazy", and
+# preempt= on the command line picks it.  The workbench boots the same
+# kernel with each of the models that distributions use.
+preempt_file=/sys/kernel/debug/sched/preempt
+if [ -r "$preempt_file" ]; then
+	model=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' "$preempt_file")
+	klp_info "preemption model: $model"
+	want=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^preempt=//p')
+	if [ -n "$want" ]; then
+		assert_eq "the kernel runs the model of preempt=$want" \
+			"$want" "$model"
+	fi
+fi
+
 # --- getpid() switches once each way in every process.
 
 watchers=()
