@@ -214,6 +214,8 @@ stage_bench()
 	cp "$tmp"/*.ko "$stage/usr/share/wb/bench/"
 	"${CROSS}gcc" -O2 -Wall -pthread -o "$stage/usr/share/wb/bench/klp-sleepers" \
 		"$WB_DIR/bench/user/klp-sleepers.c"
+	"${CROSS}gcc" -O2 -Wall -o "$stage/usr/share/wb/bench/klp-hookcost" \
+		"$WB_DIR/bench/user/klp-hookcost.c"
 	install -m 755 "$WB_DIR/bench/guest-bench.sh" "$stage/usr/share/wb/bench/"
 }
 

@@ -6,7 +6,9 @@
  * universes, the old code or the new, and moves to the new one only
  * where no patched function can be on its stack.  The scheduler, the
  * entry code, fork and exit call these hooks at such points; each hook
- * costs a flag test when no transition is in progress.
+ * costs a flag test when no transition is in progress (system call entry
+ * not even that: a flagged task also has SYSCALL_WORK_LIVEPATCH, tested
+ * with the rest of its syscall work).
  */
 #ifndef _LINUX_LIVEPATCH_TASK_H_
 #define _LINUX_LIVEPATCH_TASK_H_

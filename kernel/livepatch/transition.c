@@ -46,6 +46,9 @@
 #include <linux/kallsyms.h>
 #include <linux/list.h>
 #include <linux/livepatch_task.h>
+#include <linux/overflow.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/stat.h>
 #include <linux/sched/task.h>
@@ -57,9 +60,16 @@
 
 #include "internal.h"
 
-/* Retries back off from 1 ms to 64 ms; stragglers are nudged at 20 ms. */
+/*
+ * Retries back off from 1 ms, doubling, to one a second: the first ones
+ * catch sleeping tasks whose stacks became clean within milliseconds,
+ * while a transition held up for long costs one walk of the tasks under
+ * klp_mutex, and one nudge of each blocker, a second, as mainline's poll.
+ * Stragglers are nudged from 20 ms on: a fake signal costs a restarted
+ * system call, which beats a transition held up for seconds.
+ */
 #define KLP_RETRY_MIN_MS	1
-#define KLP_RETRY_MAX_MS	64
+#define KLP_RETRY_MAX_MS	1024
 #define KLP_NUDGE_MS		20
 #define KLP_MAX_STACK_ENTRIES	128
 
@@ -123,18 +133,39 @@ static struct hlist_head *klp_exiting_tasks(int cpu)
 static void klp_transition_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(klp_transition_work, klp_transition_fn);
 
-/*
- * Code ranges a task must not have on its stack to switch: the variants
- * it leaves.  Sorted for bsearch; built at the start, under klp_mutex.
- */
+/* Code a task must not have on its stack to switch: a variant it leaves. */
 struct klp_range {
 	unsigned long start, end;
-	struct klp_func *func;
 };
 
-static struct klp_range *klp_ranges;
-static unsigned int klp_nr_ranges;
-static unsigned long klp_stack_entries[KLP_MAX_STACK_ENTRIES];
+/*
+ * The ranges of the transition to @target, sorted and merged where they
+ * overlap, for bsearch().  Built under klp_mutex and published with RCU:
+ * tasks that switch themselves read them with preemption disabled, and
+ * take no lock the transition work holds.
+ */
+struct klp_ranges {
+	struct rcu_head rcu;
+	int target;
+	unsigned int nr;
+	struct klp_range range[];
+};
+
+/* Where a stack trace is taken, with preemption disabled. */
+struct klp_stack {
+	unsigned long entries[KLP_MAX_STACK_ENTRIES];
+};
+
+static struct klp_ranges __rcu *klp_ranges;
+static DEFINE_PER_CPU(struct klp_stack, klp_stacks);
+
+/*
+ * The grace period that started when the last transition ended.  The
+ * next one does not start before it is over: until then a handler or a
+ * task switching itself may still read the universes of the last one.
+ */
+static unsigned long klp_end_gp;
+static bool klp_ended;
 
 /* In which universe is @task?  KLP_TRANSITION_IDLE outside transitions. */
 int klp_task_patch_state(struct task_struct *task)
@@ -145,15 +176,15 @@ int klp_task_patch_state(struct task_struct *task)
 }
 
 /*
- * Move @task to the target universe.  @task is current, or does not run
+ * Move @task to the universe @target.  @task is current, or does not run
  * (task_call_func()), or a transition is being forced (with the task's
  * pi_lock held, against klp_exit_task()).  The state is
  * written before the epoch, so that a reader that sees the new epoch sees
  * the new state; pairs with smp_rmb() in klp_universe().
  */
-static void klp_switch(struct task_struct *task)
+static void klp_switch(struct task_struct *task, int target)
 {
-	WRITE_ONCE(task->patch_state, READ_ONCE(klp_target_state));
+	WRITE_ONCE(task->patch_state, target);
 	smp_wmb();	/* state before epoch: pairs with klp_universe() */
 	WRITE_ONCE(task->patch_epoch, READ_ONCE(klp_epoch));
 }
@@ -175,8 +206,14 @@ static void klp_kick(void)
 void klp_update_patch_state(struct task_struct *task)
 {
 	preempt_disable_notrace();
+	/*
+	 * The syscall work bit goes first: a transition that flags @task
+	 * after the test below sets it again.  Pairs with the order of
+	 * klp_flag_task(); test_and_clear_bit() is a full barrier.
+	 */
+	clear_task_syscall_work(task, LIVEPATCH);
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
-		klp_switch(task);
+		klp_switch(task, READ_ONCE(klp_target_state));
 		klp_kick();
 	}
 	preempt_enable_notrace();
@@ -194,27 +231,25 @@ static int klp_range_cmp(const void *key, const void *elt)
 }
 
 /*
- * Check @task's stack.  Returns 0 when it is clean, -EADDRINUSE with
- * *@where set when a replaced function is on it, -EINVAL when the stack
- * trace is not reliable, -ENOMEM when the ranges could not be built (the
- * task then switches only at the kernel boundary).  Called with klp_mutex
- * held (the buffer), on a task that is current or does not run.
+ * Check @task's stack against @ranges.  Returns 0 when it is clean,
+ * -EADDRINUSE with *@where set when a replaced function is on it, -EINVAL
+ * when the stack trace is not reliable.  Called with preemption disabled
+ * (the per-CPU buffer), on a task that is current or does not run.
  */
-static int klp_check_stack(struct task_struct *task, unsigned long *where)
+static int klp_check_stack(struct task_struct *task,
+			   const struct klp_ranges *ranges, unsigned long *where)
 {
+	unsigned long *entries = this_cpu_ptr(&klp_stacks)->entries;
 	int nr, i;
 
-	if (!klp_ranges)
-		return -ENOMEM;
-
-	nr = stack_trace_save_tsk_reliable(task, klp_stack_entries,
-					   ARRAY_SIZE(klp_stack_entries));
+	nr = stack_trace_save_tsk_reliable(task, entries,
+					   KLP_MAX_STACK_ENTRIES);
 	if (nr < 0)
 		return -EINVAL;
 	for (i = 0; i < nr; i++) {
-		if (bsearch(&klp_stack_entries[i], klp_ranges, klp_nr_ranges,
-			    sizeof(*klp_ranges), klp_range_cmp)) {
-			*where = klp_stack_entries[i];
+		if (bsearch(&entries[i], ranges->range, ranges->nr,
+			    sizeof(ranges->range[0]), klp_range_cmp)) {
+			*where = entries[i];
 			return -EADDRINUSE;
 		}
 	}
@@ -226,19 +261,37 @@ struct klp_check {
 	bool only_check;
 };
 
-/* task_call_func() callback: @task does not run unless it is current. */
+/*
+ * task_call_func() callback: @task does not run unless it is current.
+ * Runs with interrupts disabled, an RCU reader of the ranges.  Returns
+ * 1 when @task switched, else as klp_check_stack(), or -ENOMEM when the
+ * ranges could not be built (the task then switches only at the kernel
+ * boundary), or -EAGAIN when the transition was just reversed and the
+ * ranges are not those of the new direction yet.
+ */
 static int klp_check_and_switch(struct task_struct *task, void *arg)
 {
 	struct klp_check *check = arg;
+	struct klp_ranges *ranges;
 	int ret;
 
 	if (task_curr(task) && task != current)
 		return -EBUSY;
-	ret = klp_check_stack(task, &check->where);
+	ranges = rcu_dereference_sched(klp_ranges);
+	if (!ranges)
+		return -ENOMEM;
+	ret = klp_check_stack(task, ranges, &check->where);
 	if (ret || check->only_check)
 		return ret;
+	/*
+	 * A reversal publishes its target, waits for a grace period, then
+	 * its ranges: in between, the ranges are those of the direction
+	 * left.  Pairs with synchronize_rcu() in klp_reverse_transition().
+	 */
+	if (ranges->target != READ_ONCE(klp_target_state))
+		return -EAGAIN;
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
-		klp_switch(task);
+		klp_switch(task, ranges->target);
 		return 1;
 	}
 	return 0;
@@ -266,18 +319,16 @@ static int klp_try_switch_task(struct task_struct *task, bool only_check,
  * __klp_sched_try_switch() - switch current at a kernel safe point
  *
  * For tasks that run in the kernel for long: kthreads and CPU-bound code
- * that calls cond_resched().  Switches only if the stack is clean; the
- * transition's ranges are protected by klp_mutex, taken only if free.
+ * that calls cond_resched().  Switches only if the stack is clean.  Takes
+ * only the task's own pi_lock, with interrupts disabled, and reads the
+ * transition's ranges under RCU: callable where kthread_should_stop() and
+ * try_to_freeze() are, in wait conditions and under spinlocks too.
  */
 void __klp_sched_try_switch(void)
 {
 	unsigned long where;
 
-	if (in_atomic() || irqs_disabled() || !mutex_trylock(&klp_mutex))
-		return;
-	if (klp_transition_patch)
-		klp_try_switch_task(current, false, &where);
-	mutex_unlock(&klp_mutex);
+	klp_try_switch_task(current, false, &where);
 }
 EXPORT_SYMBOL(__klp_sched_try_switch);
 
@@ -303,6 +354,8 @@ static bool klp_flag_task(struct task_struct *task)
 	atomic_inc(&klp_pending);
 	if (test_and_set_tsk_thread_flag(task, TIF_PATCH_PENDING))
 		atomic_dec(&klp_pending);
+	/* After the flag: see klp_update_patch_state(). */
+	set_task_syscall_work(task, LIVEPATCH);
 	return true;
 }
 
@@ -351,7 +404,8 @@ static unsigned int klp_flag_all(void)
  * @child: the new task, not visible yet
  *
  * Called by fork with tasklist_lock held for writing, which orders it
- * against the start and the reversal of a transition.
+ * against the start and the reversal of a transition, and past the last
+ * failure of fork: a child counted in klp_pending always runs.
  */
 void klp_copy_process(struct task_struct *child)
 {
@@ -359,10 +413,12 @@ void klp_copy_process(struct task_struct *child)
 	child->patch_epoch = current->patch_epoch;
 	INIT_HLIST_NODE(&child->patch_exit_node);
 	clear_tsk_thread_flag(child, TIF_PATCH_PENDING);
+	clear_task_syscall_work(child, LIVEPATCH);
 	if (READ_ONCE(klp_target_state) != KLP_TRANSITION_IDLE &&
 	    klp_universe(child) != klp_target_state) {
 		atomic_inc(&klp_pending);
 		set_tsk_thread_flag(child, TIF_PATCH_PENDING);
+		set_task_syscall_work(child, LIVEPATCH);
 	}
 }
 
@@ -426,11 +482,35 @@ void klp_exit_task(struct task_struct *task)
 	raw_spin_unlock(&list->lock);
 }
 
+/* Unpublish the ranges; readers may use them until a grace period. */
 static void klp_free_ranges(void)
 {
-	kvfree(klp_ranges);
-	klp_ranges = NULL;
-	klp_nr_ranges = 0;
+	struct klp_ranges *ranges;
+
+	ranges = rcu_replace_pointer(klp_ranges, NULL,
+				     lockdep_is_held(&klp_mutex));
+	if (ranges)
+		kvfree_rcu(ranges, rcu);
+}
+
+/*
+ * Merge the sorted ranges that overlap or repeat (a variant that is both
+ * below the patch and in a patch it replaces), so that bsearch() finds
+ * an address in the one range that holds it.
+ */
+static void klp_merge_ranges(struct klp_ranges *ranges)
+{
+	struct klp_range *r = ranges->range;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < ranges->nr; i++) {
+		if (n && r[i].start < r[n - 1].end) {
+			r[n - 1].end = max(r[n - 1].end, r[i].end);
+			continue;
+		}
+		r[n++] = r[i];
+	}
+	ranges->nr = n;
 }
 
 static int klp_range_sort_cmp(const void *a, const void *b)
@@ -442,9 +522,10 @@ static int klp_range_sort_cmp(const void *a, const void *b)
 	return ra->start < rb->start ? -1 : 1;
 }
 
-static void klp_add_range(struct klp_func *func, unsigned long addr)
+static void klp_add_range(struct klp_ranges *ranges, struct klp_func *func,
+			  unsigned long addr)
 {
-	struct klp_range *r = &klp_ranges[klp_nr_ranges++];
+	struct klp_range *r = &ranges->range[ranges->nr++];
 	unsigned long size;
 
 	if (addr == (unsigned long)func->old_func)
@@ -453,7 +534,6 @@ static void klp_add_range(struct klp_func *func, unsigned long addr)
 		size = 1;
 	r->start = addr;
 	r->end = addr + size;
-	r->func = func;
 }
 
 typedef void (*klp_func_fn_t)(struct klp_func *func, void *arg);
@@ -485,11 +565,11 @@ static void klp_count_replaced(struct klp_func *func, void *arg)
 /* Leaving the unpatched universe: its variant; else the old function. */
 static void klp_add_replaced_range(struct klp_func *func, void *arg)
 {
-	int target = *(int *)arg;
+	struct klp_ranges *ranges = arg;
 
 	if (!func->old_func)
 		return;		/* a module that is not loaded */
-	klp_add_range(func, target == KLP_TRANSITION_PATCHED ?
+	klp_add_range(ranges, func, ranges->target == KLP_TRANSITION_PATCHED ?
 		      (unsigned long)func->new_func :
 		      (unsigned long)func->old_func);
 }
@@ -502,6 +582,7 @@ static void klp_add_replaced_range(struct klp_func *func, void *arg)
  */
 static int klp_build_ranges(struct klp_patch *patch, int target)
 {
+	struct klp_ranges *ranges;
 	struct klp_object *obj;
 	struct klp_func *func;
 	unsigned int n = 0;
@@ -512,22 +593,26 @@ static int klp_build_ranges(struct klp_patch *patch, int target)
 				n++;
 	klp_visit_replaced(patch, klp_count_replaced, &n);
 
-	klp_ranges = kvzalloc_objs(*klp_ranges, n ?: 1);
-	if (!klp_ranges)
+	ranges = kvzalloc(struct_size(ranges, range, n), GFP_KERNEL);
+	if (!ranges)
 		return -ENOMEM;
+	ranges->target = target;
 
 	klp_for_each_object(patch, obj) {
 		if (!klp_object_present(obj))
 			continue;
 		klp_for_each_func(obj, func)
-			klp_add_range(func, target == KLP_TRANSITION_PATCHED ?
+			klp_add_range(ranges, func,
+				      target == KLP_TRANSITION_PATCHED ?
 				      klp_variant_below(func) :
 				      (unsigned long)func->new_func);
 	}
-	klp_visit_replaced(patch, klp_add_replaced_range, &target);
+	klp_visit_replaced(patch, klp_add_replaced_range, ranges);
 
-	sort(klp_ranges, klp_nr_ranges, sizeof(*klp_ranges),
+	sort(ranges->range, ranges->nr, sizeof(ranges->range[0]),
 	     klp_range_sort_cmp, NULL);
+	klp_merge_ranges(ranges);
+	rcu_assign_pointer(klp_ranges, ranges);
 	return 0;
 }
 
@@ -599,6 +684,14 @@ int klp_transition_prepare(struct klp_patch *patch, int target)
 	if (WARN_ON(klp_transition_patch))
 		return -EBUSY;
 
+	/*
+	 * Handlers and tasks that read the universes of the last transition
+	 * run with preemption disabled: let them finish before a new epoch.
+	 * Pairs with get_state_synchronize_rcu() in klp_transition_end().
+	 */
+	if (klp_ended)
+		cond_synchronize_rcu(klp_end_gp);
+
 	/* A cumulative patch replaces the patches enabled before it. */
 	klp_transition_replaces = patch->replace &&
 				  target == KLP_TRANSITION_PATCHED;
@@ -635,6 +728,8 @@ static void klp_transition_end(void)
 	klp_transition_patch = NULL;
 	klp_transition_replaces = false;
 	klp_free_ranges();
+	klp_end_gp = get_state_synchronize_rcu();
+	klp_ended = true;
 }
 
 /**
@@ -686,7 +781,7 @@ static bool klp_force_task(struct task_struct *task)
 	guard(raw_spinlock_irqsave)(&task->pi_lock);
 	if (!test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
 		return false;
-	klp_switch(task);
+	klp_switch(task, READ_ONCE(klp_target_state));
 	return true;
 }
 

@@ -99,7 +99,30 @@ rmmod klp_bench_patch
 
 # The benchmark's own shell keeps running; everything else is what each
 # scenario adds.
-only=${BENCH_ONLY:-p2 p3 p3b p4 p5}
+only=${BENCH_ONLY:-p2 p3 p3b p4 p5 p7}
+
+# P7: what the hooks at the safe points cost the paths they sit on, with
+# no patch loaded and with one enabled (no transition running): a
+# system call that does nearly nothing, and fork + exit + wait.
+hookcost()
+{
+	local tag=$1 r
+	for r in $(seq "$REPS"); do
+		echo "BENCH p7_${tag}_syscall_ps $(./klp-hookcost syscall 200000)"
+		echo "BENCH p7_${tag}_fork_exit_ns $(./klp-hookcost fork 300)"
+	done
+}
+
+case " $only " in *" p7 "*)
+	hookcost idle
+	insmod klp_bench_patch.ko
+	wait_transition "$(now_us)" >/dev/null
+	hookcost patched
+	echo 0 > $sys/enabled
+	wait_transition "$(now_us)" >/dev/null
+	while [ -d $sys ]; do sleep 0.01; done
+	rmmod klp_bench_patch
+esac
 
 case " $only " in *" p2 "*)
 	transitions p2_idle

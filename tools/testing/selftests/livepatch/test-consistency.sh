@@ -69,9 +69,10 @@ stop_target()
 }
 
 # The preemption model decides what cond_resched() does: with
-# PREEMPT_DYNAMIC, debugfs shows it as "none voluntary (full) lazy", and
+# PREEMPT_DYNAMIC, debugfs shows it as "(full) lazy" (with "none" and
+# "voluntary" first where the architecture has no lazy preemption), and
 # preempt= on the command line picks it.  The workbench boots the same
-# kernel with each of the models that distributions use.
+# kernel in each model that x86 and s390 offer.
 preempt_file=/sys/kernel/debug/sched/preempt
 if [ -r "$preempt_file" ]; then
 	model=$(sed -n 's/.*(\([a-z]*\)).*/\1/p' "$preempt_file")
