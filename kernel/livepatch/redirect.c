@@ -42,11 +42,24 @@ struct klp_site {
  * The sites, keyed by ip.  Sites are added, removed and their variant
  * stacks changed under klp_mutex, with the RCU list primitives; the
  * handler reads them with preemption disabled, and a site or a variant
- * that was removed is not freed or reused before synchronize_rcu().
+ * that was removed is not freed or reused before klp_sync_handlers().
  */
 #define KLP_SITE_HASH_BITS	10
 static DEFINE_HASHTABLE(klp_sites, KLP_SITE_HASH_BITS);
 static unsigned int klp_nr_sites;	/* hashed sites, under klp_mutex */
+
+/*
+ * Wait for the handlers that may still see what was just unpublished.
+ * They run with preemption disabled, an RCU reader, except where RCU does
+ * not watch: a traced function called on a CPU going down, after it left
+ * RCU, is not waited for by synchronize_rcu().  RCU Tasks Rude makes
+ * every online CPU schedule, under the CPU hotplug lock, which covers
+ * both, as ftrace does for its own ops.
+ */
+static void klp_sync_handlers(void)
+{
+	synchronize_rcu_tasks_rude();
+}
 
 static __always_inline struct klp_site *klp_site_lookup(unsigned long ip)
 {
@@ -222,7 +235,7 @@ static void klp_drop_sites(struct list_head *dead)
 		hash_del_rcu(&site->node);
 		klp_nr_sites--;
 	}
-	synchronize_rcu();
+	klp_sync_handlers();
 	list_for_each_entry_safe(site, tmp, dead, dead)
 		kfree(site);
 }
@@ -448,6 +461,6 @@ void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
 	 * dead site, klp_drop_sites() would not.
 	 */
 	if (list_empty(&dead))
-		synchronize_rcu();
+		klp_sync_handlers();
 	klp_drop_sites(&dead);
 }

@@ -522,18 +522,33 @@ static int klp_range_sort_cmp(const void *a, const void *b)
 	return ra->start < rb->start ? -1 : 1;
 }
 
+static void __klp_add_range(struct klp_ranges *ranges, unsigned long addr,
+			    unsigned long size)
+{
+	struct klp_range *r = &ranges->range[ranges->nr++];
+
+	r->start = addr;
+	r->end = addr + size;
+}
+
+/*
+ * Add the code at @addr, where tasks of the universe left run @func.
+ * When that is a variant, add the old function too: a task preempted in
+ * the ftrace trampoline, after the handler sent it to the variant but
+ * before it got there, has only the old function's address on its stack
+ * (the return address of the call to the trampoline).
+ */
 static void klp_add_range(struct klp_ranges *ranges, struct klp_func *func,
 			  unsigned long addr)
 {
-	struct klp_range *r = &ranges->range[ranges->nr++];
 	unsigned long size;
 
+	__klp_add_range(ranges, (unsigned long)func->old_func, func->old_size);
 	if (addr == (unsigned long)func->old_func)
-		size = func->old_size;
-	else if (!kallsyms_lookup_size_offset(addr, &size, NULL))
+		return;
+	if (!kallsyms_lookup_size_offset(addr, &size, NULL))
 		size = 1;
-	r->start = addr;
-	r->end = addr + size;
+	__klp_add_range(ranges, addr, size);
 }
 
 typedef void (*klp_func_fn_t)(struct klp_func *func, void *arg);
@@ -557,9 +572,10 @@ static void klp_visit_replaced(struct klp_patch *patch, klp_func_fn_t fn,
 	}
 }
 
+/* Two ranges a function at most: see klp_add_range(). */
 static void klp_count_replaced(struct klp_func *func, void *arg)
 {
-	*(unsigned int *)arg += !!func->old_func;
+	*(unsigned int *)arg += func->old_func ? 2 : 0;
 }
 
 /* Leaving the unpatched universe: its variant; else the old function. */
@@ -590,7 +606,7 @@ static int klp_build_ranges(struct klp_patch *patch, int target)
 	klp_for_each_object(patch, obj)
 		if (klp_object_present(obj))
 			klp_for_each_func(obj, func)
-				n++;
+				n += 2;
 	klp_visit_replaced(patch, klp_count_replaced, &n);
 
 	ranges = kvzalloc(struct_size(ranges, range, n), GFP_KERNEL);
