@@ -133,7 +133,7 @@ static struct hlist_head *klp_exiting_tasks(int cpu)
 static void klp_transition_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(klp_transition_work, klp_transition_fn);
 
-/* Code a task must not have on its stack to switch: a variant it leaves. */
+/* Code a task must not have on its stack to switch: see klp_add_range(). */
 struct klp_range {
 	unsigned long start, end;
 };
