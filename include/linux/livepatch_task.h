@@ -8,24 +8,55 @@
  * entry code, fork and exit call these hooks at such points; each hook
  * costs a flag test when no transition is in progress (system call entry
  * not even that: a flagged task also has SYSCALL_WORK_LIVEPATCH, tested
- * with the rest of its syscall work).
+ * with the rest of its syscall work); exit a static branch and a per-CPU
+ * increment while nothing is patched.
  */
 #ifndef _LINUX_LIVEPATCH_TASK_H_
 #define _LINUX_LIVEPATCH_TASK_H_
 
 #include <linux/jump_label.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 
 #ifdef CONFIG_LIVEPATCH
 
 void klp_update_patch_state(struct task_struct *task);
 void klp_copy_process(struct task_struct *child);
-void klp_task_exiting(struct task_struct *task);
+void __klp_task_exiting(struct task_struct *task);
 void klp_exit_task(struct task_struct *task);
 int klp_task_patch_state(struct task_struct *task);
 void __klp_sched_try_switch(void);
 
 DECLARE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
+DECLARE_STATIC_KEY_FALSE(klp_exit_key);
+DECLARE_PER_CPU(unsigned long, klp_untracked_exits);
+
+/* patch_exit_cpu of a task that started exiting while klp_exit_key was off */
+#define KLP_EXIT_UNTRACKED	(-1)
+
+/**
+ * klp_task_exiting() - a task is about to leave the task lists
+ * @task: current, in do_exit() before exit_notify()
+ *
+ * While live patching is in use (klp_exit_key), @task goes on a list
+ * that transitions walk, where they find it also once it is reaped.
+ * Otherwise it is only counted, which takes neither a lock nor a
+ * barrier: the transition that turns the key on waits until every
+ * counted task is dead.  Preemption is off so that it can wait for the
+ * count with synchronize_rcu().
+ */
+static inline void klp_task_exiting(struct task_struct *task)
+{
+	preempt_disable();
+	if (static_branch_unlikely(&klp_exit_key)) {
+		__klp_task_exiting(task);
+	} else {
+		task->patch_exit_cpu = KLP_EXIT_UNTRACKED;
+		__this_cpu_inc(klp_untracked_exits);
+	}
+	preempt_enable();
+}
 
 /* The task still has to move to the universe of the current transition. */
 static inline bool klp_patch_pending(struct task_struct *task)

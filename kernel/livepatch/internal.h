@@ -83,6 +83,7 @@ void klp_complete_transition(void);
 void klp_reverse_transition(void);
 void klp_force_transition(void);
 void klp_transition_objects_changed(void);
+void klp_transition_track_exits(void);
 struct klp_patch *klp_transition_in_progress(void);
 ssize_t klp_transition_blockers(char *buf);
 
@@ -113,6 +114,7 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only);
 void klp_unredirect(struct klp_patch *patch, struct klp_object *only);
 unsigned long klp_variant_below(struct klp_func *func);
 void klp_redirect_refresh(struct klp_patch *patch);
+bool klp_redirecting(void);
 
 /* sysfs.c */
 int klp_sysfs_init(void);

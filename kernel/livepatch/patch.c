@@ -105,6 +105,8 @@ int klp_object_enable(struct klp_patch *patch, struct klp_object *obj)
 	ret = klp_pre_patch(patch, obj);
 	if (ret)
 		return ret;
+	/* Also outside transitions: exits are tracked while code is patched. */
+	klp_transition_track_exits();
 	ret = klp_redirect(patch, obj);
 	if (ret) {
 		klp_post_unpatch(patch, obj);

@@ -416,6 +416,18 @@ unsigned long klp_variant_below(struct klp_func *func)
 }
 
 /**
+ * klp_redirecting() - is any call redirected?
+ *
+ * Return: whether some function has a variant.  Called with klp_mutex
+ * held.
+ */
+bool klp_redirecting(void)
+{
+	lockdep_assert_held(&klp_mutex);
+	return klp_nr_sites;
+}
+
+/**
  * klp_unredirect() - stop sending calls to a patch's functions
  * @patch: the patch
  * @only:  one object of @patch, or NULL for each present object

@@ -130,6 +130,22 @@ static struct hlist_head *klp_exiting_tasks(int cpu)
 	return &per_cpu_ptr(&klp_exiting, cpu)->tasks;
 }
 
+/*
+ * Exiting tasks go on the lists above while klp_exit_key is on: from the
+ * start of a transition for as long as some call is redirected.  While
+ * it is off, nothing is patched and klp_task_exiting() only counts the
+ * task in klp_untracked_exits, klp_exit_task() counts its death in
+ * klp_untracked_dead.  Such a task runs unpatched code, but once reaped
+ * no walk finds it: the transition that turns the key on waits for the
+ * deaths to catch up with the exits counted until then
+ * (klp_untracked_begun), without naming the tasks.
+ */
+DEFINE_STATIC_KEY_FALSE(klp_exit_key);
+DEFINE_PER_CPU(unsigned long, klp_untracked_exits);
+static DEFINE_PER_CPU(unsigned long, klp_untracked_dead);
+static unsigned long klp_untracked_begun;	/* under klp_mutex */
+static bool klp_untracked_wait;			/* under klp_mutex */
+
 static void klp_transition_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(klp_transition_work, klp_transition_fn);
 
@@ -411,6 +427,7 @@ void klp_copy_process(struct task_struct *child)
 {
 	child->patch_state = current->patch_state;
 	child->patch_epoch = current->patch_epoch;
+	child->patch_exit_cpu = 0;
 	INIT_HLIST_NODE(&child->patch_exit_node);
 	clear_tsk_thread_flag(child, TIF_PATCH_PENDING);
 	clear_task_syscall_work(child, LIVEPATCH);
@@ -423,13 +440,13 @@ void klp_copy_process(struct task_struct *child)
 }
 
 /**
- * klp_task_exiting() - a task is about to leave the task lists
- * @task: current, in do_exit() before exit_notify()
+ * __klp_task_exiting() - an exiting task goes on the exiting list
+ * @task: current, in do_exit() before exit_notify(), preemption disabled
  *
  * From here to klp_exit_task() @task stays visible to transitions, even
  * once it is reaped and off the task lists.
  */
-void klp_task_exiting(struct task_struct *task)
+void __klp_task_exiting(struct task_struct *task)
 {
 	struct klp_exit_list *list;
 
@@ -446,16 +463,8 @@ void klp_task_exiting(struct task_struct *task)
 	smp_mb();
 }
 
-/**
- * klp_exit_task() - a dead task switched away for good
- * @task: the task that ran do_task_dead(), before its stack is freed
- *
- * Called by the scheduler after the last context switch of @task, with
- * preemption disabled: from here on @task runs nothing, patched or not,
- * so it leaves live patching.  Until here a transition waits for it, even
- * when it is preempted in do_task_dead().
- */
-void klp_exit_task(struct task_struct *task)
+/* @task ran its last instruction: drop it from transitions. */
+static void klp_retire_task(struct task_struct *task)
 {
 	struct klp_exit_list *list;
 	unsigned long flags;
@@ -473,13 +482,98 @@ void klp_exit_task(struct task_struct *task)
 	if (pending)
 		klp_kick();
 
-	/* Not on the list if it faulted in do_exit() before getting there. */
+	/*
+	 * Not on the list if it faulted in do_exit() before getting there,
+	 * or started exiting while nothing was patched.
+	 */
 	if (hlist_unhashed(&task->patch_exit_node))
 		return;
 	list = per_cpu_ptr(&klp_exiting, task->patch_exit_cpu);
 	raw_spin_lock(&list->lock);
 	hlist_del_init_rcu(&task->patch_exit_node);
 	raw_spin_unlock(&list->lock);
+}
+
+/**
+ * klp_exit_task() - a dead task switched away for good
+ * @task: the task that ran do_task_dead(), before its stack is freed
+ *
+ * Called by the scheduler after the last context switch of @task, with
+ * preemption disabled: from here on @task runs nothing, patched or not,
+ * so it leaves live patching.  Until here a transition waits for it, even
+ * when it is preempted in do_task_dead().
+ */
+void klp_exit_task(struct task_struct *task)
+{
+	bool untracked = task->patch_exit_cpu == KLP_EXIT_UNTRACKED;
+
+	/*
+	 * With nothing patched no transition runs, so none switches @task
+	 * under us: no lock.  The next one finds it dead on the task lists
+	 * if it is not reaped yet; klp_track_exits() waits for this store.
+	 */
+	if (static_branch_unlikely(&klp_exit_key) ||
+	    !hlist_unhashed(&task->patch_exit_node))
+		klp_retire_task(task);
+	else
+		WRITE_ONCE(task->patch_epoch, KLP_EPOCH_DEAD);
+	/* After the retirement: klp_untracked_gone() may end a transition. */
+	if (untracked)
+		__this_cpu_inc(klp_untracked_dead);
+}
+
+/*
+ * Turn exit tracking on before a transition flags tasks.  Tasks that
+ * found the key off counted themselves with preemption disabled, and
+ * their deaths stored KLP_EPOCH_DEAD with it disabled too: after a grace
+ * period the count is complete and the stores visible.  Returns whether
+ * it waited for one.
+ */
+static bool klp_track_exits(void)
+{
+	unsigned long begun = 0;
+	int cpu;
+
+	if (static_key_enabled(&klp_exit_key))
+		return false;
+	static_branch_enable(&klp_exit_key);
+	synchronize_rcu();
+	for_each_possible_cpu(cpu)
+		begun += per_cpu(klp_untracked_exits, cpu);
+	klp_untracked_begun = begun;
+	klp_untracked_wait = true;
+	return true;
+}
+
+/**
+ * klp_transition_track_exits() - track exiting tasks from now on
+ *
+ * For code patched outside a transition (a module that comes): tasks
+ * that exit while it can run are visible to the next transition.
+ * Called with klp_mutex held.
+ */
+void klp_transition_track_exits(void)
+{
+	lockdep_assert_held(&klp_mutex);
+	klp_track_exits();
+}
+
+/* Are the tasks that started exiting untracked all dead? */
+static bool klp_untracked_gone(void)
+{
+	unsigned long dead = 0;
+	int cpu;
+
+	if (!klp_untracked_wait)
+		return true;
+	for_each_possible_cpu(cpu)
+		dead += READ_ONCE(per_cpu(klp_untracked_dead, cpu));
+	if ((long)(klp_untracked_begun - dead) > 0)
+		return false;
+	/* Their deaths before what the transition does next. */
+	smp_mb();
+	klp_untracked_wait = false;
+	return true;
 }
 
 /* Unpublish the ranges; readers may use them until a grace period. */
@@ -705,7 +799,7 @@ int klp_transition_prepare(struct klp_patch *patch, int target)
 	 * run with preemption disabled: let them finish before a new epoch.
 	 * Pairs with get_state_synchronize_rcu() in klp_transition_end().
 	 */
-	if (klp_ended)
+	if (!klp_track_exits() && klp_ended)
 		cond_synchronize_rcu(klp_end_gp);
 
 	/* A cumulative patch replaces the patches enabled before it. */
@@ -737,6 +831,9 @@ static void klp_transition_end(void)
 	struct klp_patch *patch = klp_transition_patch;
 
 	static_branch_disable(&klp_sched_try_switch_key);
+	/* Tasks exit untracked from here if nothing is patched any more. */
+	if (!klp_redirecting())
+		static_branch_disable(&klp_exit_key);
 	cancel_delayed_work(&klp_transition_work);
 
 	klp_set_func_transition(patch, false);
@@ -918,7 +1015,7 @@ collected:
 /* Has every task switched?  Flags any that slipped through. */
 static bool klp_all_switched(void)
 {
-	return !klp_flag_all();
+	return !klp_flag_all() && klp_untracked_gone();
 }
 
 static void klp_transition_fn(struct work_struct *work)
@@ -1064,6 +1161,7 @@ void klp_force_transition(void)
 	}
 
 	klp_visit_tasks(klp_force_task);
+	klp_untracked_wait = false;
 	klp_complete_transition();
 }
 

@@ -23,6 +23,13 @@
 #    task that left live patching earlier in do_exit() would let the
 #    transition complete while the task still runs the replacement and
 #    takes interrupts in the universe it leaves.
+# test_klp_exit_hold holds a dying task in do_task_dead() with a kprobe
+# while nothing is patched, when exiting tasks are only counted, not
+# listed, by live patching:
+#  - once the task is reaped, test_klp_exit is enabled: its transition
+#    does not complete while the task still runs, and does once it is
+#    let go.  A first transition that only walked the task lists and the
+#    list of exiting tasks would not see it.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -33,8 +40,10 @@ NR_EXITS=20
 NR_HELD=4
 DEAD=test_klp_exit_dead
 HOLD_PID=/sys/module/$DEAD/parameters/hold_pid
+PROBE=test_klp_exit_hold
+PROBE_PID=/sys/module/$PROBE/parameters/hold_pid
 
-klp_setup $PATCH $DEAD
+klp_setup $PATCH $DEAD $PROBE
 klp_on_cleanup klp_kill_bg
 # Let held tasks go before the cleanup disables the patches.
 # shellcheck disable=SC2317 # run by klp_cleanup
@@ -42,6 +51,7 @@ release_all()
 {
 	[ -e "$HOLD" ] && klp_write "$HOLD" 0
 	[ -e "$HOLD_PID" ] && klp_write "$HOLD_PID" 0
+	[ -e "$PROBE_PID" ] && klp_write "$PROBE_PID" 0
 	return 0
 }
 klp_on_cleanup release_all
@@ -71,7 +81,66 @@ blocked_in_replacement()
 	klp_blockers $PATCH | grep -q " $REPL_RE+"
 }
 
-klp_load_patch $PATCH || klp_finish
+# kill_held MODULE WHAT: kill a task whose pid MODULE's hold_pid holds
+# where it dies, and check that MODULE counts it inside; its pid is left
+# in dpid.
+kill_held()
+{
+	local what
+
+	sleep 1000 &
+	dpid=$!
+	klp_bg_pids+=("$dpid")
+	disown $dpid	# no job report when it dies
+	klp_write "/sys/module/$1/parameters/hold_pid" $dpid
+	kill -KILL $dpid
+	what="the killed task $dpid $2"
+	if klp_poll_ms 5000 klp_counter_above "$1" inside 0; then
+		klp_pass "$what"
+	else
+		klp_fail "$what" "inside reads '$(klp_param "$1" inside)'"
+	fi
+}
+
+# --- A task that started dying while nothing was patched.
+# task_reaped PID: PID is gone from /proc, off the task lists.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+task_reaped()
+{
+	[ ! -e "/proc/$1" ]
+}
+
+# not_done PID PATCH: PATCH is not enabled with its transition complete:
+# insmod (PID) has not returned, or the transition is in progress.  The
+# enable may wait in insmod, holding the mutex that the sysfs files of
+# patches take: their files are read only once it returned.
+# shellcheck disable=SC2317 # run through klp_holds_ms
+not_done()
+{
+	kill -0 "$1" 2>/dev/null || klp_in_transition "$2"
+}
+
+assert_eq "nothing is patched" "" "$(ls "$KLP_SYSFS")"
+klp_load_mod $PROBE || klp_finish
+kill_held $PROBE "is held in do_task_dead()"
+assert_true "the task $dpid is reaped" klp_poll_ms 5000 task_reaped $dpid
+# The enable may wait for the held task already in insmod: run it aside.
+insmod "$KLP_MOD_DIR/$PATCH.ko" &
+ipid=$!
+assert_true "$PATCH: no complete transition while the task is held" \
+	klp_holds_ms 1000 not_done $ipid $PATCH
+klp_write "$PROBE_PID" 0
+if wait $ipid; then
+	klp_loaded+=("$PATCH")
+	klp_is_patch[$PATCH]=1
+	klp_pass "insmod $PATCH"
+else
+	klp_fail "insmod $PATCH" "insmod failed"
+	klp_finish
+fi
+klp_wait_transition $PATCH
+assert_eq "the held task left do_task_dead()" 0 "$(klp_param $PROBE inside)"
+klp_remove $PROBE
 
 # --- Every exit runs the replacement.
 before=$(klp_param $PATCH calls)
@@ -130,19 +199,8 @@ assert_true "a killed task died through the replacement of do_task_dead()" \
 	klp_poll_ms 5000 klp_counter_above $DEAD calls "$before"
 assert_true "no task is in it" klp_poll_ms 5000 param_is $DEAD inside 0
 
-sleep 1000 &
-dpid=$!
-klp_bg_pids+=("$dpid")
-disown $dpid	# no job report when it dies
-klp_write "$HOLD_PID" $dpid
-kill -KILL $dpid
 # It spins there for 10 s at most.
-what="the killed task $dpid spins in the replacement of do_task_dead()"
-if klp_poll_ms 5000 klp_counter_above $DEAD inside 0; then
-	klp_pass "$what"
-else
-	klp_fail "$what" "inside reads '$(klp_param $DEAD inside)'"
-fi
+kill_held $DEAD "spins in the replacement of do_task_dead()"
 if ! klp_write "$KLP_SYSFS/$DEAD/enabled" 0; then
 	klp_fail "$DEAD: disable" "$KLP_ERR"
 	klp_finish
