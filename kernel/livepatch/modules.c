@@ -9,6 +9,14 @@
  * its functions and before its memory is freed: they are unpatched then.
  * A module the core refuses to patch fails to load, and is announced as
  * going to the notifiers that saw it come, not to us.
+ *
+ * Why the highest priority: other notifiers may make the module's code
+ * reachable while it comes (tracepoints, static keys and probes of the
+ * module are set up by theirs), so its functions are redirected before
+ * any of them runs; and they go back to the module's own code before
+ * any of them takes down what those functions rely on.  Mainline calls
+ * into live patching from the module loader itself: before the coming
+ * notifiers, as here, and after the going ones.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
