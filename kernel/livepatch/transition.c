@@ -526,8 +526,10 @@ void klp_exit_task(struct task_struct *task)
  * Turn exit tracking on before a transition flags tasks.  Tasks that
  * found the key off counted themselves with preemption disabled, and
  * their deaths stored KLP_EPOCH_DEAD with it disabled too: after a grace
- * period the count is complete and the stores visible.  Returns whether
- * it waited for one.
+ * period the count is complete and the stores visible.  Expedited: this
+ * is the first enable after nothing was patched, and a normal grace
+ * period would add tens of milliseconds to it.  Returns whether it
+ * waited for one.
  */
 static bool klp_track_exits(void)
 {
@@ -537,7 +539,7 @@ static bool klp_track_exits(void)
 	if (static_key_enabled(&klp_exit_key))
 		return false;
 	static_branch_enable(&klp_exit_key);
-	synchronize_rcu();
+	synchronize_rcu_expedited();
 	for_each_possible_cpu(cpu)
 		begun += per_cpu(klp_untracked_exits, cpu);
 	klp_untracked_begun = begun;
