@@ -278,8 +278,9 @@ struct klp_check {
 };
 
 /*
- * task_call_func() callback: @task does not run unless it is current.
- * Runs with interrupts disabled, an RCU reader of the ranges.  Returns
+ * task_call_func() callback, or called for current under its pi_lock:
+ * @task does not run unless it is current.  Runs with interrupts
+ * disabled, an RCU reader of the ranges.  Returns
  * 1 when @task switched, else as klp_check_stack(), or -ENOMEM when the
  * ranges could not be built (the task then switches only at the kernel
  * boundary), or -EAGAIN when the transition was just reversed and the
@@ -342,9 +343,20 @@ static int klp_try_switch_task(struct task_struct *task, bool only_check,
  */
 void __klp_sched_try_switch(void)
 {
-	unsigned long where;
+	struct klp_check check = { .only_check = false };
+	unsigned long flags;
+	int ret;
 
-	klp_try_switch_task(current, false, &where);
+	/*
+	 * Not task_call_func(): current cannot run elsewhere, so its
+	 * runqueue's lock is not needed; the pi_lock orders the switch
+	 * against the transition work and against klp_exit_task().
+	 */
+	raw_spin_lock_irqsave(&current->pi_lock, flags);
+	ret = klp_check_and_switch(current, &check);
+	raw_spin_unlock_irqrestore(&current->pi_lock, flags);
+	if (ret == 1)
+		klp_kick();
 }
 EXPORT_SYMBOL(__klp_sched_try_switch);
 
