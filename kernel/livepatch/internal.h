@@ -85,6 +85,7 @@ void klp_force_transition(void);
 void klp_transition_objects_changed(void);
 void klp_transition_track_exits(void);
 struct klp_patch *klp_transition_in_progress(void);
+u64 klp_transition_elapsed_ns(void);
 ssize_t klp_transition_blockers(char *buf);
 
 /* state.c */

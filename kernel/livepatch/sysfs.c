@@ -119,10 +119,21 @@ static ssize_t blockers_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return len;
 }
 
+/* The last transition's duration, or the running one's so far. */
 static ssize_t transition_ns_show(struct kobject *kobj,
 				  struct kobj_attribute *attr, char *buf)
 {
-	return sysfs_emit(buf, "%llu\n", READ_ONCE(to_patch(kobj)->transition_ns));
+	struct klp_patch *patch = to_patch(kobj);
+	u64 ns;
+
+	mutex_lock(&klp_mutex);
+	if (klp_transition_in_progress() == patch)
+		ns = klp_transition_elapsed_ns();
+	else
+		ns = patch->transition_ns;
+	mutex_unlock(&klp_mutex);
+
+	return sysfs_emit(buf, "%llu\n", ns);
 }
 
 static ssize_t replace_show(struct kobject *kobj, struct kobj_attribute *attr,

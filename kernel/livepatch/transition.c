@@ -1111,6 +1111,23 @@ struct klp_patch *klp_transition_in_progress(void)
 }
 
 /**
+ * klp_transition_elapsed_ns() - how long the transition in progress has run
+ *
+ * Counted as transition_ns is, from the moment tasks could start to
+ * switch: the start, or the last reversal.  Called with klp_mutex held,
+ * which klp_let_tasks_switch() also holds when it sets the start.
+ *
+ * Return: nanoseconds, or 0 when no transition is in progress.
+ */
+u64 klp_transition_elapsed_ns(void)
+{
+	lockdep_assert_held(&klp_mutex);
+	if (!klp_transition_patch)
+		return 0;
+	return ktime_get_ns() - klp_transition_start_ns;
+}
+
+/**
  * klp_reverse_transition() - send every task back where it came from
  *
  * The target becomes the initial universe: tasks that had switched

@@ -9,7 +9,7 @@
 #  - the held-up transition: "transition", "blockers", /proc/<pid>/patch_state
 #    of the shell, of a sleeping process, of a child forked meanwhile and of
 #    the kthread; it completes once the kthread is let go, and
-#    "transition_ns" tells how long it took;
+#    "transition_ns" tells how long it has run, then how long it took;
 #  - reversing the enabling and the disabling transitions, and a module
 #    the patch changes that comes during the disabling one; a task left
 #    behind by a reversal does not switch before the next transition
@@ -172,8 +172,13 @@ for entry in blockers:400 transition_ns:444; do
 	assert_eq "mode of $PATCH/$file is $mode" "$mode" \
 		"$(stat -c %a "$dir/$file" 2>&1)"
 done
-assert_file_content "$dir/transition_ns" 0 \
-	"$PATCH: transition_ns reads 0 before a transition completed"
+# During the transition, transition_ns tells how long it has run so far.
+ns_mid=$(klp_read "$dir/transition_ns")
+t_mid=$(klp_now_ms)
+assert_true "$PATCH: transition_ns ($ns_mid) runs during the transition" \
+	[ "${ns_mid:-0}" -gt 0 ]
+assert_true "$PATCH: transition_ns ($ns_mid) is within the $((t_mid - t0)) ms since the load" \
+	[ "${ns_mid:-0}" -le $(((t_mid - t0 + 1) * 1000000)) ]
 
 assert_true "this shell switches to the patched state within 1 s" \
 	klp_poll_ms 1000 klp_self_patch_state_is 1
@@ -194,6 +199,9 @@ assert_file_content "/sys/module/$PATCH/parameters/new_calls" 0 \
 	"the replacement has not run while the kthread sleeps in the original"
 assert_true "$PATCH is still in transition after these checks" \
 	klp_in_transition $PATCH
+ns=$(klp_read "$dir/transition_ns")
+assert_true "$PATCH: transition_ns ($ns) grew since ($ns_mid)" \
+	[ "${ns:-0}" -gt "${ns_mid:-0}" ]
 
 klp_info "letting the kthread go"
 assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
