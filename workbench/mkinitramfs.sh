@@ -196,8 +196,11 @@ stage_kselftests()
 	# top_srcdir: the copy is not inside the kernel tree.  O: the
 	# selftests pass theirs down to the build of the test modules.
 	rm -rf "$stage/kselftest"
+	# FORCE_TARGETS: without it, a target that fails to build or install
+	# is forgotten once the next one succeeds.
 	make -C "$dir" "${KMAKE_ARCH[@]}" TARGETS="$targets" KDIR="$out" O="$out" \
-		top_srcdir="$src" INSTALL_PATH="$stage/kselftest" install
+		top_srcdir="$src" INSTALL_PATH="$stage/kselftest" FORCE_TARGETS=1 \
+		install
 	[ "$tree" = ours ] && filter_upstream_log "$stage/kselftest/livepatch-upstream"
 	return 0
 }
@@ -219,6 +222,17 @@ stage_bench()
 	install -m 755 "$WB_DIR/bench/guest-bench.sh" "$stage/usr/share/wb/bench/"
 }
 
+# klpctl, the command of tools/livepatch, statically linked as an operator
+# would build it for a rescue system.  Only our tree has it.
+stage_klpctl()
+{
+	local tmp=$WB_CACHE/klpctl-build/$tree-$WB_ARCH
+	mkdir -p "$tmp"
+	make -C "$src/tools/livepatch" O="$tmp" ${CROSS:+CROSS_COMPILE=$CROSS} \
+		LDFLAGS=-static
+	install -D -m 755 "$tmp/klpctl" "$stage/usr/sbin/klpctl"
+}
+
 pack()
 {
 	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) |
@@ -231,4 +245,5 @@ step "installing $tree modules into the guest" stage_modules
 [ -n "${WB_NO_KSELFTEST:-}" ] ||
 	step "building and installing $tree livepatch kselftests" stage_kselftests
 [ "$tree" = base ] || step "building benchmark modules ($tree)" stage_bench
+[ -d "$src/tools/livepatch" ] && step "building klpctl ($tree)" stage_klpctl
 step "packing initramfs ($tree)" pack
