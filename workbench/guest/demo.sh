@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The main job, in the guest: live patch the running kernel with the sample
-# and show the effect before, during and after.
+# and show the effect before, during and after, with klpctl (tools/livepatch)
+# and the sysfs files it reads.
 set -u
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
@@ -13,30 +14,25 @@ if [ ! -f "$mod" ]; then
 	say "This kernel has no livepatch sample yet: nothing to patch."
 	exit 0
 fi
+if ! command -v klpctl > /dev/null; then
+	say "No klpctl in this guest: nothing to drive the patch with."
+	exit 1
+fi
 
 sys=/sys/kernel/livepatch/livepatch_sample
 say "Before: the running kernel's /proc/cmdline"
 show cat /proc/cmdline
-say "Loading the live patch (it replaces cmdline_proc_show())"
-show insmod "$mod"
-for _ in $(seq 100); do
-	[ "$(cat $sys/transition 2>/dev/null)" = 0 ] && break
-	sleep 0.05
-done
-show "grep . $sys/enabled $sys/transition"
-say "Every task switched to the new code at a safe point; that took (ns):"
-show cat $sys/transition_ns
+show klpctl status
+say "Loading the live patch (it replaces cmdline_proc_show()) and waiting for every task"
+show klpctl load "$mod" --wait=10
+say "Every task switched to the new code at a safe point"
+show klpctl status
+show klpctl functions
+show "grep . $sys/enabled $sys/transition $sys/transition_ns"
 say "After: same kernel, no reboot"
 show cat /proc/cmdline
-say "Disabling the patch"
-show "echo 0 > $sys/enabled"
-for _ in $(seq 100); do
-	[ -d $sys ] || break
-	[ "$(cat $sys/transition 2>/dev/null)" = 0 ] && break
-	sleep 0.05
-done
+say "Disabling the patch and unloading its module"
+show klpctl unload livepatch_sample --timeout=10
 show cat /proc/cmdline
-say "Unloading the patch module"
-show rmmod livepatch_sample
-show "ls /sys/kernel/livepatch/"
+show klpctl status
 say "uname -a: $(uname -a)"
