@@ -212,7 +212,10 @@ stage_bench()
 	rm -rf "$tmp"
 	mkdir -p "$tmp" "$stage/usr/share/wb/bench"
 	cp "$WB_DIR"/bench/modules/*.c "$WB_DIR"/bench/modules/Makefile "$tmp/"
-	"$WB_DIR/bench/modules/gen-many.sh" "$tmp" "${WB_BENCH_FUNCS:-1000}"
+	local n
+	for n in 10 100 1000; do
+		"$WB_DIR/bench/modules/gen-many.sh" "$tmp" $n
+	done
 	make -C "$out" "${KMAKE_ARCH[@]}" M="$tmp" modules
 	cp "$tmp"/*.ko "$stage/usr/share/wb/bench/"
 	"${CROSS}gcc" -O2 -Wall -pthread -o "$stage/usr/share/wb/bench/klp-sleepers" \

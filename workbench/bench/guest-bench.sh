@@ -168,22 +168,27 @@ esac
 
 rmmod klp_bench_target
 
-# P4: a patch of 1000 functions, one run (vanilla takes minutes).
+# P4: patches of 10, 100 and 1000 functions, one run each (vanilla takes
+# minutes for 1000).  P6: the memory of the one of 1000.
 case " $only " in *" p4 "*)
-	insmod klp_many_target.ko
-	sys=/sys/kernel/livepatch/klp_many_patch
-	m0=$(kmem_bytes)
-	t0=$(now_us)
-	insmod klp_many_patch.ko
-	echo "BENCH p4_many_enable_us $(wait_transition "$t0")"
-	m1=$(patch_mem_bytes "$m0" klp_many_patch)
-	echo "BENCH p6_mem_patch_of_1000_funcs_bytes $m1"
-	echo "BENCH p6_mem_per_func_bytes $(( m1 / 1000 ))"
-	t0=$(now_us)
-	echo 0 > $sys/enabled
-	wait_transition "$t0" >/dev/null
-	while [ -d $sys ]; do :; done
-	echo "BENCH p4_many_disable_us $(( $(now_us) - t0 ))"
-	rmmod klp_many_patch
-	rmmod klp_many_target
+	for n in 10 100 1000; do
+		insmod klp_many_${n}_target.ko
+		sys=/sys/kernel/livepatch/klp_many_${n}_patch
+		m0=$(kmem_bytes)
+		t0=$(now_us)
+		insmod klp_many_${n}_patch.ko
+		echo "BENCH p4_${n}_funcs_enable_us $(wait_transition "$t0")"
+		if [ $n = 1000 ]; then
+			m1=$(patch_mem_bytes "$m0" klp_many_${n}_patch)
+			echo "BENCH p6_mem_patch_of_1000_funcs_bytes $m1"
+			echo "BENCH p6_mem_per_func_bytes $(( m1 / 1000 ))"
+		fi
+		t0=$(now_us)
+		echo 0 > $sys/enabled
+		wait_transition "$t0" >/dev/null
+		while [ -d $sys ]; do :; done
+		echo "BENCH p4_${n}_funcs_disable_us $(( $(now_us) - t0 ))"
+		rmmod klp_many_${n}_patch
+		rmmod klp_many_${n}_target
+	done
 esac
