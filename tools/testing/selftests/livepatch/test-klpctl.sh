@@ -51,7 +51,7 @@ show_out()
 
 	while IFS= read -r line; do
 		klp_info "| $line"
-	done <<< "$OUT"
+	done <<< "$OUT${ERR:+$'\n'$ERR}"
 }
 
 # assert_ctl WHAT RC ARGS...: klpctl ARGS exits with RC.
@@ -224,6 +224,7 @@ fi
 
 # --- Load, stack, functions, status, unload.
 assert_ctl "load $VMLINUX --wait" 0 load "$KLP_MOD_DIR/$VMLINUX.ko" --wait=10
+show_out
 ctl_loaded $VMLINUX
 assert_true "load --wait: the transition is complete" klp_transition_done $VMLINUX
 assert_true "load --wait: /proc/cmdline is patched" cmdline_is $VMLINUX
@@ -298,11 +299,13 @@ assert_eq "functions --json $VMLINUX: no other function" "" \
 	"$(json 'functions[1].function')"
 
 assert_ctl "unload $VMLINUX2" 0 unload $VMLINUX2 --timeout=10
+show_out
 klp_forget $VMLINUX2
 assert_false "unload: $VMLINUX2 is no module any more" klp_mod_loaded $VMLINUX2
 assert_missing "$KLP_SYSFS/$VMLINUX2" "unload: $VMLINUX2 is gone from sysfs"
 assert_true "unload: /proc/cmdline is $VMLINUX's again" cmdline_is $VMLINUX
 assert_ctl "disable $VMLINUX --wait" 0 disable $VMLINUX --wait=10
+show_out
 assert_eq "disable --wait: /proc/cmdline is the original" "$orig_cmdline" \
 	"$(klp_read /proc/cmdline)"
 assert_true "disable --wait: the module stays loaded" klp_mod_loaded $VMLINUX
@@ -320,6 +323,7 @@ assert_true "unload of $TARGET: says so" has "$ERR" "not a live patch module"
 assert_true "$TARGET stays loaded" klp_mod_loaded $TARGET
 
 assert_ctl "load $PATCH" 0 load "$KLP_MOD_DIR/$PATCH.ko"
+show_out
 ctl_loaded $PATCH
 assert_true "load $PATCH: the transition started" has "$OUT" "transition started"
 assert_true "$PATCH is held" klp_holds_ms 200 klp_in_transition $PATCH
@@ -361,6 +365,8 @@ while [ -n "$(json "blockers[$i].pid")" ]; do
 done
 assert_true "blockers --json: the kthread, in test_klp_busy_sleeper() ($found)" \
 	has "$found" "^true function test_klp_busy_sleeper\+"
+ctl tasks
+show_out
 assert_ctl "tasks --json during the transition" 0 tasks --json
 show_out
 assert_eq "tasks --json: $PATCH enabling" "$PATCH enabling" \
@@ -378,6 +384,7 @@ assert_false "load during the transition: $VMLINUX is not loaded" \
 	klp_mod_loaded $VMLINUX
 
 assert_ctl "disable $PATCH during its enable" 0 disable $PATCH --wait=10
+show_out
 assert_true "disable: reverses the enable" has "$OUT" "being reversed"
 assert_true "the reversed patch goes" klp_poll_ms $WAIT_MS klp_patch_gone $PATCH
 assert_ctl "unload $PATCH" 0 unload $PATCH --timeout=10
@@ -387,10 +394,12 @@ assert_ctl "load $PATCH again" 0 load "$KLP_MOD_DIR/$PATCH.ko"
 ctl_loaded $PATCH
 klp_forced $PATCH
 assert_ctl "force without --yes" 2 force $PATCH
+show_out
 assert_true "force without --yes: says what force means" \
 	has "$ERR" "can never be"
 assert_true "force without --yes: still in transition" klp_in_transition $PATCH
 assert_ctl "force --yes" 0 force $PATCH --yes
+show_out
 assert_true "force: the transition is complete" \
 	klp_poll_ms $WAIT_MS klp_transition_done $PATCH
 assert_file_content "$KLP_SYSFS/$PATCH/enabled" 1 "force: $PATCH is enabled"
