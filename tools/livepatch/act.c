@@ -22,6 +22,8 @@
 
 #define POLL_MS		10
 #define PROGRESS_MS	200
+/* How long the core may take to let go of a disabled patch's module. */
+#define UNLOAD_GRACE_S	10
 
 struct opts {
 	const char *arg;	/* the one positional argument */
@@ -91,6 +93,10 @@ static int begin(int argc, char **argv, const char *allowed, bool need_arg,
 {
 	if (parse_opts(argc, argv, allowed, need_arg, o))
 		return EXIT_USAGE;
+	if (opt_json) {
+		err("--json is for status, blockers, functions and tasks");
+		return EXIT_USAGE;
+	}
 	if (!need_root() || !need_livepatch())
 		return EXIT_FAIL;
 	if (is_name && o->arg)
@@ -179,8 +185,11 @@ static int wait_for(const char *name, double timeout, bool gone)
 	double start = now(), last = 0, t;
 	char busy[NAME_MAX + 1];
 	int ret = EXIT_OK;
+	bool expired;
 
 	for (;;) {
+		/* Once more after the time ran out: it may have ended meanwhile. */
+		expired = timeout >= 0 && now() - start >= timeout;
 		if (name) {
 			snprintf(busy, sizeof(busy), "%s", name);
 			if (gone ? !patch_exists(name) :
@@ -189,11 +198,11 @@ static int wait_for(const char *name, double timeout, bool gone)
 		} else if (!find_transition(busy, sizeof(busy))) {
 			break;
 		}
-		t = now() - start;
-		if (timeout >= 0 && t >= timeout) {
+		if (expired) {
 			ret = EXIT_TIMEOUT;
 			break;
 		}
+		t = now() - start;
 		if (tty && t - last >= PROGRESS_MS / 1000.0) {
 			progress(busy, t);
 			last = t;
@@ -203,7 +212,7 @@ static int wait_for(const char *name, double timeout, bool gone)
 	if (tty && last)
 		fprintf(stderr, "\r\033[K");
 	if (ret == EXIT_TIMEOUT) {
-		if (patch_transition(busy) > 0) {
+		if (!gone || patch_transition(busy) > 0) {
 			err("%s: timed out after %.1f s, the transition is held by:",
 			    busy, timeout);
 			fflush(stderr);
@@ -374,6 +383,24 @@ static int module_is_livepatch(const char *name)
 	return !!strchr(buf, 'K');
 }
 
+/*
+ * The core drops its reference on a patch module shortly after the
+ * patch's directory is gone: retry for a while before calling the
+ * module pinned.  Return: 0, or -1 with errno set.
+ */
+static int remove_module(const char *name)
+{
+	double start = now();
+
+	while (syscall(SYS_delete_module, name, O_NONBLOCK)) {
+		if ((errno != EWOULDBLOCK && errno != EBUSY) ||
+		    now() - start >= UNLOAD_GRACE_S)
+			return -1;
+		sleep_ms(POLL_MS);
+	}
+	return 0;
+}
+
 int cmd_unload(int argc, char **argv)
 {
 	char path[PATH_MAX], buf[8];
@@ -414,7 +441,7 @@ int cmd_unload(int argc, char **argv)
 	ret = wait_for(name, o.timeout, true);
 	if (ret)
 		return ret;
-	if (syscall(SYS_delete_module, name, O_NONBLOCK)) {
+	if (remove_module(name)) {
 		if (errno == EWOULDBLOCK || errno == EBUSY)
 			err("%s: disabled, but in use: a forced transition keeps it until reboot",
 			    name);
@@ -434,6 +461,10 @@ int cmd_wait(int argc, char **argv)
 
 	if (parse_opts(argc, argv, "t", false, &o))
 		return EXIT_USAGE;
+	if (opt_json) {
+		err("--json is for status, blockers, functions and tasks");
+		return EXIT_USAGE;
+	}
 	if (!need_livepatch())
 		return EXIT_FAIL;
 	name = (char *)o.arg;
@@ -471,11 +502,12 @@ int cmd_force(int argc, char **argv)
 	}
 	if (!o.yes) {
 		fprintf(stderr,
-			"Forcing completes the transition of %s at once: the tasks that have\n"
-			"not switched are moved without checking their stacks, and may run\n"
-			"old and new code together.  After a forced disable (or a forced\n"
-			"replace), the modules of the patches left behind can never be\n"
-			"removed, until reboot.  Reversing the transition is usually better.\n"
+			"Forcing completes the transition of %s at once.\n"
+			"The tasks that have not switched are moved without checking\n"
+			"their stacks, and may run old and new code together.  After a\n"
+			"forced disable (or a forced replace), the modules of the patches\n"
+			"left behind can never be removed, until reboot.  Reversing the\n"
+			"transition is usually better.\n"
 			"Run '%s force %s --yes' to force it.\n",
 			name, progname, name);
 		return EXIT_USAGE;

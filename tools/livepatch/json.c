@@ -15,12 +15,50 @@ void json_init(struct json *j, FILE *out)
 	j->first = true;
 }
 
+/*
+ * The length of the valid UTF-8 sequence at @c, or 0.  Names the kernel
+ * shows (a task's comm) are bytes that need not be UTF-8.
+ */
+static int utf8_len(const unsigned char *c)
+{
+	int n, i;
+
+	if (*c >= 0xc2 && *c <= 0xdf)
+		n = 2;
+	else if (*c >= 0xe0 && *c <= 0xef)
+		n = 3;
+	else if (*c >= 0xf0 && *c <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((c[i] & 0xc0) != 0x80)
+			return 0;
+	/* No overlong forms, surrogates or code points past U+10FFFF. */
+	if ((c[0] == 0xe0 && c[1] < 0xa0) || (c[0] == 0xed && c[1] > 0x9f) ||
+	    (c[0] == 0xf0 && c[1] < 0x90) || (c[0] == 0xf4 && c[1] > 0x8f))
+		return 0;
+	return n;
+}
+
 static void json_escaped(struct json *j, const char *s)
 {
 	const unsigned char *c;
+	int n;
 
 	fputc('"', j->out);
 	for (c = (const unsigned char *)s; *c; c++) {
+		if (*c >= 0x80) {
+			n = utf8_len(c);
+			if (!n) {
+				/* Not UTF-8: the replacement character. */
+				fputs("\\ufffd", j->out);
+				continue;
+			}
+			fwrite(c, 1, n, j->out);
+			c += n - 1;
+			continue;
+		}
 		switch (*c) {
 		case '"':
 			fputs("\\\"", j->out);

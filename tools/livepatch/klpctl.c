@@ -6,6 +6,7 @@
  * See Documentation/livepatch/klpctl.rst.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ static const struct command commands[] = {
 	  "whether they are kernel threads, what keeps them from switching\n"
 	  "(a function of the patch on their stack, running on a CPU, or not\n"
 	  "at a safe point yet), and what the kernel does about it and what\n"
-	  "you can do.  Prints nothing when no transition is running.\n" },
+	  "you can do.  Says so when no transition is running.\n" },
 	{ "functions", cmd_functions, "functions [--json] [NAME]",
 	  "For each patched function, the patch that supplies it now: the\n"
 	  "newest enabled patch that replaces it (the top of the function's\n"
@@ -170,7 +171,7 @@ int parse_seconds(const char *s, double *out)
 
 	errno = 0;
 	*out = strtod(s, &end);
-	if (errno || end == s || *end || *out < 0) {
+	if (errno || end == s || *end || !(*out >= 0) || isinf(*out)) {
 		err("not a number of seconds: '%s'", s);
 		return -EINVAL;
 	}

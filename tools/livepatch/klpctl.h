@@ -14,6 +14,9 @@
 #include <stdio.h>
 
 #define KLP_SYSFS	"/sys/kernel/livepatch"
+/* The kernel's limits on the names klpctl shows. */
+#define KSYM_NAME_LEN	512
+#define MODULE_NAME_LEN	56
 
 /* Exit codes, documented in Documentation/livepatch/klpctl.rst. */
 enum {
@@ -68,7 +71,8 @@ struct task_counts {
 struct blocker {
 	int pid;
 	char comm[64];
-	char reason[256];	/* as the blockers file says it */
+	/* As the blockers file says it: a symbol, offsets and a module. */
+	char reason[KSYM_NAME_LEN + 64 + MODULE_NAME_LEN];
 	bool in_function;	/* reason is a function on the stack */
 	bool kthread;
 };

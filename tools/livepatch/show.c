@@ -4,6 +4,7 @@
  * tasks, each as text for people or as JSON for scripts (--json, the
  * schema in Documentation/livepatch/klpctl.rst, "version" 1).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@ static const char *fmt_ns(unsigned long long ns, char *buf, size_t size)
 {
 	if (ns < 1000000ULL)
 		snprintf(buf, size, "%llu us", ns / 1000);
-	else if (ns < 10000000000ULL)
+	else if (ns < 1000000000ULL)
 		snprintf(buf, size, "%.1f ms", ns / 1e6);
 	else
 		snprintf(buf, size, "%.1f s", ns / 1e9);
@@ -236,20 +237,39 @@ static struct advice advise(const struct blocker *b)
 		a.kernel = "nothing holds it: it switches at its next safe point";
 	} else if (!strcmp(b->reason, "offline")) {
 		a.kernel = "the idle task of an offline CPU: the next retry switches it";
-	} else {
+	} else if (!strcmp(b->reason, "unreliable stack")) {
 		a.kernel = "retried";
 		a.you = "wait; if it stays, only force moves it";
+	} else {
+		a.kernel = "a reason this klpctl does not know";
 	}
 	return a;
 }
 
+/* @s for a terminal: anything but printable ASCII becomes '?'. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < size - 1; i++)
+		buf[i] = isprint((unsigned char)s[i]) ? s[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
 static const char *reason_key(const struct blocker *b)
 {
+	static const char *const known[] = { "running", "pending", "offline" };
+	size_t i;
+
 	if (b->in_function)
 		return "function";
 	if (!strcmp(b->reason, "unreliable stack"))
 		return "unreliable_stack";
-	return b->reason;
+	for (i = 0; i < ARRAY_SIZE(known); i++)
+		if (!strcmp(b->reason, known[i]))
+			return known[i];
+	return "unknown";
 }
 
 /**
@@ -262,6 +282,7 @@ static const char *reason_key(const struct blocker *b)
 int print_blockers(const char *patch, bool json)
 {
 	struct blockers b = { };
+	char comm[sizeof(b.list->comm)];
 	struct advice adv;
 	struct json j;
 	int i, ret;
@@ -307,7 +328,8 @@ int print_blockers(const char *patch, bool json)
 		for (i = 0; i < b.nr; i++) {
 			printf("  %-7d %-6s %-16s %s\n", b.list[i].pid,
 			       b.list[i].kthread ? "kernel" : "user",
-			       b.list[i].comm, b.list[i].reason);
+			       printable(b.list[i].comm, comm, sizeof(comm)),
+			       b.list[i].reason);
 			adv = advise(&b.list[i]);
 			printf("          kernel: %s; you: %s\n", adv.kernel, adv.you);
 		}
@@ -345,6 +367,7 @@ struct site {
 	const struct klp_func_info *func;
 	int nr;				/* patches that replace it */
 	const struct klp_patch_info **patches;	/* by stack order */
+	bool *patched;			/* the object of patches[i] is */
 	const struct klp_patch_info *top;	/* supplies it now */
 };
 
@@ -352,8 +375,10 @@ static void free_sites(struct site *sites, int n)
 {
 	int i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		free(sites[i].patches);
+		free(sites[i].patched);
+	}
 	free(sites);
 }
 
@@ -378,6 +403,7 @@ static struct site *collect_sites(struct klp_state *st, int *nr)
 {
 	const struct klp_patch_info **list;
 	struct site *sites = NULL, *s, *more;
+	bool *flags;
 	int i, k, f, n = 0;
 
 	for (i = 0; i < st->nr_patches; i++) {
@@ -403,6 +429,12 @@ static struct site *collect_sites(struct klp_state *st, int *nr)
 				if (!list)
 					goto nomem;
 				s->patches = list;
+				flags = realloc(s->patched,
+						(s->nr + 1) * sizeof(*flags));
+				if (!flags)
+					goto nomem;
+				s->patched = flags;
+				s->patched[s->nr] = o->patched;
 				s->patches[s->nr++] = p;
 				if (o->patched)
 					s->top = p;
@@ -416,12 +448,45 @@ nomem:
 	return NULL;
 }
 
+/*
+ * Who supplies the function of @s: the top patch, over the patches
+ * below it that also redirect it; during the top's own transition, the
+ * tasks that have not switched run what is below (or, disabling, still
+ * the top).
+ */
+static void print_supplier(const struct site *s)
+{
+	const struct klp_patch_info *below = NULL;
+	bool over = false;
+	int k;
+
+	if (!s->top) {
+		printf("(the original: %s)", strcmp(s->obj, "vmlinux") ?
+		       "the module is not loaded, or nothing is enabled" :
+		       "no enabled patch");
+		return;
+	}
+	printf("%s", s->top->name);
+	for (k = s->nr - 1; k >= 0; k--) {
+		if (s->patches[k] == s->top || !s->patched[k])
+			continue;
+		if (!below)
+			below = s->patches[k];
+		printf("%s %s", over ? "" : ", over", s->patches[k]->name);
+		over = true;
+	}
+	if (s->top->transition)
+		printf(" (%s: tasks not switched yet run %s)",
+		       direction(s->top), !s->top->enabled ? "it still" :
+		       below ? below->name : "the original");
+}
+
 int cmd_functions(int argc, char **argv)
 {
 	struct klp_state st;
 	struct site *sites;
 	struct json j;
-	char *name, fn[256];
+	char *name, fn[KSYM_NAME_LEN + 32];
 	int i, k, n = 0;
 
 	if (one_name(argc, argv, "functions", &name))
@@ -473,18 +538,8 @@ int cmd_functions(int argc, char **argv)
 			continue;
 		}
 		snprintf(fn, sizeof(fn), "%s,%lu", s->func->name, s->func->sympos);
-		printf("%-16s %-32s %s", s->obj, fn,
-		       s->top ? s->top->name : "(the original: module not loaded)");
-		if (s->top && s->top->transition)
-			printf(" (%s: tasks not switched yet run %s)",
-			       direction(s->top),
-			       s->top->enabled ? "the one below" : "it still");
-		if (s->nr > 1) {
-			printf(", over");
-			for (k = s->nr - 2; k >= 0; k--)
-				if (s->patches[k] != s->top)
-					printf(" %s", s->patches[k]->name);
-		}
+		printf("%-16s %-32s ", s->obj, fn);
+		print_supplier(s);
 		putchar('\n');
 	}
 	if (opt_json) {

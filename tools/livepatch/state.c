@@ -311,7 +311,8 @@ int klp_read_state(struct klp_state *st)
 		}
 		st->patches = p;
 		ret = read_patch(de->d_name, &p[st->nr_patches]);
-		if (ret == -ENOENT) {
+		/* Gone meanwhile: ENODEV while sysfs removes its files. */
+		if (ret == -ENOENT || ret == -ENODEV) {
 			ret = 0;
 			continue;
 		}
@@ -386,6 +387,7 @@ int klp_count_tasks(struct task_counts *tc)
 	struct dirent *pe, *te;
 	DIR *proc, *tasks;
 	int ret, seen_error = 0;
+	bool denied = false;
 	long v;
 
 	memset(tc, 0, sizeof(*tc));
@@ -406,9 +408,15 @@ int klp_count_tasks(struct task_counts *tc)
 				 pe->d_name, te->d_name);
 			ret = klp_read_file(path, buf, sizeof(buf));
 			if (ret < 0) {
-				/* A thread that exited meanwhile is not counted. */
+				/*
+				 * A thread that exited meanwhile is not counted;
+				 * one that may not be read (not root) makes the
+				 * counts wrong.
+				 */
 				if (!seen_error && ret != -ESRCH)
 					seen_error = ret;
+				if (ret == -EACCES)
+					denied = true;
 				continue;
 			}
 			v = strtol(buf, NULL, 10);
@@ -420,6 +428,8 @@ int klp_count_tasks(struct task_counts *tc)
 		closedir(tasks);
 	}
 	closedir(proc);
+	if (denied)
+		return -EACCES;
 	/* Not one thread read: the error is not a thread that exited. */
 	if (!tc->total && seen_error)
 		return seen_error;
@@ -480,6 +490,7 @@ static int parse_blocker(char *line, struct blocker *b)
 		}
 	}
 	if (!reason) {
+		/* Else a function, as %pS prints it: "sym+0x1/0x2 [mod]". */
 		sp = strrchr(rest, ' ');
 		if (!sp)
 			return -EINVAL;
@@ -493,7 +504,7 @@ static int parse_blocker(char *line, struct blocker *b)
 			reason = sp;
 		}
 		reason++;
-		b->in_function = true;
+		b->in_function = strstr(reason, "+0x") || !strncmp(reason, "0x", 2);
 	}
 	snprintf(b->comm, sizeof(b->comm), "%.*s",
 		 (int)(reason - 1 - rest), rest);

@@ -72,7 +72,8 @@ has()
 }
 
 # JSON, flattened to one "path=value" line per value, by a parser that
-# rejects anything that is not JSON.  Strings lose their quotes.
+# rejects what is not JSON (but for the encoding of non-ASCII bytes,
+# which it does not check).  Strings lose their quotes.
 json_flat()
 {
 	awk '
@@ -83,7 +84,12 @@ json_flat()
 		pos++
 		while (pos <= n) {
 			c = substr(s, pos, 1)
-			if (c == "\\") { out = out substr(s, pos, 2); pos += 2; continue }
+			if (c == "\\") {
+				if (!index("\"\\/bfnrtu", substr(s, pos + 1, 1)))
+					fail("bad escape")
+				out = out substr(s, pos, 2); pos += 2; continue
+			}
+			if (c < " ") fail("control character in a string")
 			pos++
 			if (c == "\"") return out
 			out = out c
@@ -176,25 +182,32 @@ assert_true "no such command: says so" has "$ERR" "no command 'frobnicate'"
 assert_ctl "load without a file" 2 load
 assert_ctl "wait with a bad timeout" 2 wait --timeout=soon
 assert_ctl "status with an unknown option" 2 status --verbose
+assert_ctl "--json with a command that changes something" 2 disable x --json
+assert_ctl "a timeout that is not a number" 2 wait --timeout=nan
 
-# --- Nothing loaded.
-assert_ctl "status without patches" 0 status
-assert_eq "status without patches: says so" "no live patches" "$OUT"
-assert_ctl "status --json without patches" 0 status --json
-assert_json "status --json without patches"
-assert_eq "status --json: version" 1 "$(json version)"
-assert_eq "status --json: no transition" false "$(json transition)"
-assert_eq "status --json: no patches" "[]" "$(json patches)"
-assert_ctl "tasks --json" 0 tasks --json
-assert_json "tasks --json"
-total=$(json tasks.total)
-assert_true "tasks --json: tasks counted ($total)" [ "${total:-0}" -gt 1 ]
-assert_eq "tasks --json: every task outside a transition" "$total" \
-	"$(json tasks.none)"
-assert_ctl "blockers without a transition" 0 blockers
-assert_eq "blockers without a transition: says so" \
-	"no transition is running" "$OUT"
-assert_ctl "wait without a transition" 0 wait --timeout=1
+# --- Nothing loaded (checked only where no other patch is).
+others=$(ls "$KLP_SYSFS")
+if [ -n "$others" ]; then
+	klp_info "skipped: the checks without patches, other patches are loaded: $others"
+else
+	assert_ctl "status without patches" 0 status
+	assert_eq "status without patches: says so" "no live patches" "$OUT"
+	assert_ctl "status --json without patches" 0 status --json
+	assert_json "status --json without patches"
+	assert_eq "status --json: version" 1 "$(json version)"
+	assert_eq "status --json: no transition" false "$(json transition)"
+	assert_eq "status --json: no patches" "[]" "$(json patches)"
+	assert_ctl "tasks --json" 0 tasks --json
+	assert_json "tasks --json"
+	total=$(json tasks.total)
+	assert_true "tasks --json: tasks counted ($total)" [ "${total:-0}" -gt 1 ]
+	assert_eq "tasks --json: every task outside a transition" "$total" \
+		"$(json tasks.none)"
+	assert_ctl "blockers without a transition" 0 blockers
+	assert_eq "blockers without a transition: says so" \
+		"no transition is running" "$OUT"
+	assert_ctl "wait without a transition" 0 wait --timeout=1
+fi
 
 # --- Bad input: refused, nothing changed.
 assert_ctl "load a missing file" 1 load "$KLP_MOD_DIR/no_such_patch.ko"
@@ -211,9 +224,9 @@ for c in disable unload force wait status functions; do
 	assert_true "$c of no such patch: says so" \
 		has "$ERR" "no (live patch|module) '?no_such_patch"
 done
-if grep -q '^nobody:' /etc/passwd; then
+if grep -q '^nobody:' /etc/passwd && command -v su > /dev/null; then
 	# A copy that nobody may run, wherever the tests are installed.
-	copy=$(mktemp /tmp/klpctl.XXXXXX)
+	copy=$(mktemp "${TMPDIR:-/tmp}/klpctl.XXXXXX")
 	cp "$KLPCTL" "$copy"
 	chmod 755 "$copy"
 	out=$(su -s /bin/sh nobody -c "$copy tasks" 2>&1)
@@ -300,7 +313,7 @@ assert_eq "functions --json $VMLINUX: no other function" "" \
 
 assert_ctl "unload $VMLINUX2" 0 unload $VMLINUX2 --timeout=10
 show_out
-klp_forget $VMLINUX2
+[ "$RC" = 0 ] && klp_forget $VMLINUX2
 assert_false "unload: $VMLINUX2 is no module any more" klp_mod_loaded $VMLINUX2
 assert_missing "$KLP_SYSFS/$VMLINUX2" "unload: $VMLINUX2 is gone from sysfs"
 assert_true "unload: /proc/cmdline is $VMLINUX's again" cmdline_is $VMLINUX
@@ -310,10 +323,10 @@ assert_eq "disable --wait: /proc/cmdline is the original" "$orig_cmdline" \
 	"$(klp_read /proc/cmdline)"
 assert_true "disable --wait: the module stays loaded" klp_mod_loaded $VMLINUX
 assert_ctl "unload $VMLINUX, disabled" 0 unload $VMLINUX
-klp_forget $VMLINUX
+[ "$RC" = 0 ] && klp_forget $VMLINUX
 assert_false "unload: $VMLINUX is no module any more" klp_mod_loaded $VMLINUX
 assert_ctl "unload $MODPATCH" 0 unload $MODPATCH
-klp_forget $MODPATCH
+[ "$RC" = 0 ] && klp_forget $MODPATCH
 
 # --- A held transition.
 klp_start_kthread $TARGET "the kthread sleeps in test_klp_busy_sleeper()"
@@ -346,25 +359,45 @@ assert_true "status --json: $sw of $tot tasks switched, not all" \
 ns=$(json 'patches[0].transition_ns')
 assert_true "status --json: the transition has run ($ns ns)" [ "${ns:-0}" -gt 0 ]
 
-assert_ctl "blockers" 0 blockers
-show_out
+# The kthread wakes every 5 ms: caught running, it is "running", as
+# it should be; the checks retry until it is seen asleep.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+blockers_name_kthread()
+{
+	ctl blockers
+	[ "$RC" = 0 ] &&
+		has "$OUT" "^  $kpid +kernel +$TARGET +test_klp_busy_sleeper\+"
+}
+# The kthread's kthread, reason and function, from blockers --json.
+# shellcheck disable=SC2317 # run through klp_poll_ms
+kthread_json()
+{
+	local i=0
+
+	found=
+	while [ -n "$(json "blockers[$i].pid")" ]; do
+		if [ "$(json "blockers[$i].pid")" = "$kpid" ]; then
+			found="$(json "blockers[$i].kthread") $(json "blockers[$i].reason")"
+			found="$found $(json "blockers[$i].function")"
+		fi
+		i=$((i + 1))
+	done
+}
+# shellcheck disable=SC2317 # run through klp_poll_ms
+blockers_json_name_kthread()
+{
+	ctl blockers --json
+	kthread_json
+	[ "$RC" = 0 ] && has "$found" "^true function test_klp_busy_sleeper\+"
+}
 assert_true "blockers: the kthread, a kernel thread in the function" \
-	has "$OUT" "^  $kpid +kernel +$TARGET +test_klp_busy_sleeper\+"
-assert_ctl "blockers --json" 0 blockers --json
+	klp_poll_ms $WAIT_MS blockers_name_kthread
+show_out
+assert_true "blockers --json: the kthread, in test_klp_busy_sleeper()" \
+	klp_poll_ms $WAIT_MS blockers_json_name_kthread
 show_out
 assert_json "blockers --json"
 assert_eq "blockers --json: the patch" $PATCH "$(json patch)"
-i=0
-found=
-while [ -n "$(json "blockers[$i].pid")" ]; do
-	if [ "$(json "blockers[$i].pid")" = "$kpid" ]; then
-		found="$(json "blockers[$i].kthread") $(json "blockers[$i].reason")"
-		found="$found $(json "blockers[$i].function")"
-	fi
-	i=$((i + 1))
-done
-assert_true "blockers --json: the kthread, in test_klp_busy_sleeper() ($found)" \
-	has "$found" "^true function test_klp_busy_sleeper\+"
 ctl tasks
 show_out
 assert_ctl "tasks --json during the transition" 0 tasks --json
@@ -388,7 +421,7 @@ show_out
 assert_true "disable: reverses the enable" has "$OUT" "being reversed"
 assert_true "the reversed patch goes" klp_poll_ms $WAIT_MS klp_patch_gone $PATCH
 assert_ctl "unload $PATCH" 0 unload $PATCH --timeout=10
-klp_forget $PATCH
+[ "$RC" = 0 ] && klp_forget $PATCH
 
 assert_ctl "load $PATCH again" 0 load "$KLP_MOD_DIR/$PATCH.ko"
 ctl_loaded $PATCH
@@ -407,7 +440,7 @@ assert_ctl "force of a patch not in transition" 1 force $PATCH --yes
 klp_write "$BLOCK" 0
 # A forced enable of a patch that replaces nothing pins nothing.
 assert_ctl "unload $PATCH after a forced enable" 0 unload $PATCH --timeout=10
-klp_forget $PATCH
+[ "$RC" = 0 ] && klp_forget $PATCH
 assert_false "unload: $PATCH is no module any more" klp_mod_loaded $PATCH
 klp_remove $TARGET
 
