@@ -115,6 +115,7 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only);
 void klp_unredirect(struct klp_patch *patch, struct klp_object *only);
 unsigned long klp_variant_below(struct klp_func *func);
 void klp_redirect_refresh(struct klp_patch *patch);
+void klp_redirect_sync(void);
 bool klp_redirecting(void);
 
 /* sysfs.c */

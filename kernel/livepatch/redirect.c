@@ -12,7 +12,12 @@
  * All sites share a single ftrace_ops.  Arming or disarming the N
  * functions of a patch is therefore one update of that ops' filter, which
  * ftrace turns into one batch of text patching, instead of registering N
- * ops and paying a round of text patching and grace periods for each.
+ * ops and paying a round of text patching and grace periods for each. *
+ * Once no transition involves a site, its call jumps straight to the top
+ * variant (ftrace_set_jmp_targets()): a patched call then costs what an
+ * unpatched one does.  The handler stays behind the jump for the times
+ * another ftrace user shares the function, and for transitions, when
+ * the variant depends on the calling task.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -34,6 +39,12 @@ struct klp_site {
 	 * variants.  Written under klp_mutex by klp_site_refresh().
 	 */
 	unsigned long fast;
+	/*
+	 * Where the site's call jumps, as last given to ftrace: @fast once
+	 * klp_redirect_sync() caught up, 0 while every call goes through the
+	 * handler.  Under klp_mutex.
+	 */
+	unsigned long jump;
 	struct list_head variants;
 	struct list_head dead;		/* on a disarm's list of emptied sites */
 };
@@ -199,6 +210,75 @@ void klp_redirect_refresh(struct klp_patch *patch)
 			if (site)
 				klp_site_refresh(site);
 		}
+	}
+}
+
+/* Tell ftrace where the sites in @ips jump; nothing changed on error. */
+static int klp_set_jumps(unsigned long *ips, unsigned long *targets,
+			 unsigned int n)
+{
+	int ret = ftrace_set_jmp_targets(&klp_ops, ips, targets, n);
+
+	/* Anything but a lack of memory (or of the feature) is a bug here. */
+	WARN_ON_ONCE(ret && ret != -ENOMEM && ret != -EOPNOTSUPP);
+	return ret;
+}
+
+/**
+ * klp_redirect_sync() - let the sites jump where their calls go
+ *
+ * A site whose steady-state target changed starts jumping there, or stops
+ * jumping, all sites in one batch of text patching.  A jump that is
+ * removed is gone from every CPU when this returns, which is what keeps
+ * the consistency model: the transition code clears the targets of a
+ * transition's functions and calls this before any task may switch.
+ * Failing to install a jump only costs speed; removing one cannot fail.
+ * Called with klp_mutex held.
+ */
+void klp_redirect_sync(void)
+{
+	unsigned long *ips, *targets;
+	struct klp_site *site;
+	unsigned int n = 0;
+	int bkt;
+
+	lockdep_assert_held(&klp_mutex);
+
+	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_JMP) || !klp_ops_registered)
+		return;
+
+	hash_for_each(klp_sites, bkt, site, node)
+		n += site->jump != site->fast;
+	if (!n)
+		return;
+
+	ips = kvmalloc_array(n, 2 * sizeof(*ips), GFP_KERNEL);
+	if (ips) {
+		targets = ips + n;
+		n = 0;
+		hash_for_each(klp_sites, bkt, site, node) {
+			if (site->jump == site->fast)
+				continue;
+			ips[n] = site->ip;
+			targets[n++] = site->fast;
+		}
+		if (!klp_set_jumps(ips, targets, n)) {
+			hash_for_each(klp_sites, bkt, site, node)
+				site->jump = site->fast;
+			kvfree(ips);
+			return;
+		}
+		kvfree(ips);
+	}
+
+	/* Out of memory: the jumps that go, one by one, allocate nothing. */
+	hash_for_each(klp_sites, bkt, site, node) {
+		unsigned long none = 0;
+
+		if (!site->jump || site->jump == site->fast)
+			continue;
+		if (!klp_set_jumps(&site->ip, &none, 1))
+			site->jump = 0;
 	}
 }
 
@@ -380,6 +460,7 @@ int klp_redirect(struct klp_patch *patch, struct klp_object *only)
 		}
 		obj->patched = true;
 	}
+	klp_redirect_sync();
 	goto out_free;
 
 out_drop:
@@ -440,6 +521,7 @@ bool klp_redirecting(void)
 void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
 {
 	struct klp_object *obj;
+	struct klp_site *site;
 	struct klp_func *func;
 	LIST_HEAD(dead);
 	unsigned int n = 0;
@@ -450,8 +532,6 @@ void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
 		if (!klp_is_target(obj, only))
 			continue;
 		klp_for_each_func(obj, func) {
-			struct klp_site *site;
-
 			if (!func->patched)
 				continue;
 			site = klp_site_lookup(klp_func_ip(func));
@@ -468,6 +548,10 @@ void klp_unredirect(struct klp_patch *patch, struct klp_object *only)
 
 	if (n)
 		klp_untrace_sites(&dead, n);
+	/* Untraced sites jump no more; the others jump to their new top. */
+	list_for_each_entry(site, &dead, dead)
+		site->jump = 0;
+	klp_redirect_sync();
 	/*
 	 * Wait for handlers that may still see a popped variant; with no
 	 * dead site, klp_drop_sites() would not.

@@ -786,6 +786,13 @@ static void klp_set_func_transition(struct klp_patch *patch, bool on)
 		list_for_each_entry(old, &klp_patches, list)
 			if (old != patch)
 				klp_redirect_refresh(old);
+
+	/*
+	 * Opening: the functions of the transition stop jumping to a
+	 * variant before any task may switch.  Closing: they jump to the
+	 * variant every task now runs.
+	 */
+	klp_redirect_sync();
 }
 
 /**

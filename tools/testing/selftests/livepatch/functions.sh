@@ -173,6 +173,27 @@ klp_require_tracefs()
 		klp_skip "no tracefs at $KLP_TRACEFS"
 }
 
+# klp_jump_target FUNC: the function that the call site of FUNC jumps to,
+# as enabled_functions shows it, or nothing while calls of FUNC go
+# through ftrace's trampoline.
+klp_jump_target()
+{
+	[ -e "$KLP_TRACEFS/enabled_functions" ] ||
+		mount -t tracefs nodev "$KLP_TRACEFS" 2>/dev/null
+	awk -v f="$1" '
+		/^[^ \t]/ { cur = ($1 == f) }
+		cur && /jmp-->/ { sub(/.*jmp-->/, ""); sub(/\+.*/, ""); print }
+	' "$KLP_TRACEFS/enabled_functions" 2>/dev/null
+}
+
+# klp_jumps: whether this kernel lets a live patched function jump to its
+# replacement (ftrace's jump targets, x86_64).  Elsewhere calls always go
+# through the trampoline, and klp_jump_target prints nothing.
+klp_jumps()
+{
+	[ "$(uname -m)" = x86_64 ]
+}
+
 # klp_errno_name TEXT: the errno name for the error text of a tool.  Next
 # to strerror(), kmod's insmod has wording of its own for a few codes (its
 # "Unknown symbol in module" also stands for ESRCH).

@@ -10,6 +10,10 @@
 #  - a kprobe event from tracefs has no post_handler and does not
 #    conflict: it can be enabled on the live patched function, and a live
 #    patch can be loaded while it is enabled.
+#  - on x86_64 the call of a live patched function jumps straight to the
+#    replacement while no other ftrace user traces it: the jump is gone
+#    while the tracer or a kprobe event shares the function, and back
+#    after they leave (enabled_functions shows it).
 
 . "$(dirname "$0")/functions.sh"
 
@@ -59,8 +63,23 @@ probe_hits()
 	awk -v p="$PROBE" '$1 == p { print $2 }' "$T/kprobe_profile"
 }
 
+REPL=test_klp_vmlinux_cmdline_show
+if klp_jumps; then
+	WANT_JUMP=$REPL
+else
+	WANT_JUMP=
+fi
+
+# assert_jump WHAT WANT: the call of $FUNC jumps to WANT (nothing: no jump).
+assert_jump()
+{
+	assert_eq "$1" "$2" "$(klp_jump_target $FUNC)"
+}
+
 # --- The function tracer and a live patch on the same function.
 klp_load_patch $PATCH
+assert_jump "the call of $FUNC jumps to ${WANT_JUMP:-nothing} with only the patch on it" \
+	"$WANT_JUMP"
 assert_write_ok "set_ftrace_filter accepts $FUNC" "$T/set_ftrace_filter" $FUNC
 assert_write_ok "function tracer starts" "$T/current_tracer" function
 klp_write "$T/tracing_on" 1
@@ -69,13 +88,17 @@ assert_file_content /proc/cmdline "$PATCHED" \
 	"/proc/cmdline is patched while $FUNC is traced"
 assert_true "the trace shows a call of $FUNC" \
 	grep -q "$FUNC" "$T/trace"
+assert_jump "no jump while the function tracer traces $FUNC" ""
 reset_tracer
 assert_file_content "$T/current_tracer" nop "the tracer is back to nop"
 assert_file_content /proc/cmdline "$PATCHED" \
 	"/proc/cmdline is still patched after tracing"
+assert_jump "the call of $FUNC jumps to ${WANT_JUMP:-nothing} again after tracing" \
+	"$WANT_JUMP"
 klp_remove_patch $PATCH
 assert_file_content /proc/cmdline "$original" \
 	"/proc/cmdline is back to the original"
+assert_jump "no jump once the patch is removed" ""
 
 # --- A kprobe with a post_handler keeps the patch from loading.
 klp_load_mod $KPROBE
@@ -145,6 +168,7 @@ assert_true "kprobe event $PROBE counts the patched read ($hits -> $(probe_hits)
 	[ "$(probe_hits)" -gt "${hits:-0}" ]
 assert_file_content "$KLP_SYSFS/$PATCH/enabled" 1 \
 	"$PATCH stays enabled with the kprobe event enabled"
+assert_jump "no jump while the kprobe event is enabled" ""
 klp_remove_patch $PATCH
 assert_file_content /proc/cmdline "$original" \
 	"/proc/cmdline is back to the original with the kprobe event enabled"
@@ -162,6 +186,8 @@ assert_append_ok "kprobe event $PROBE is removed" \
 assert_missing "$PROBE_ENABLE" "kprobe event $PROBE is gone"
 assert_file_content /proc/cmdline "$PATCHED" \
 	"/proc/cmdline is still patched once the kprobe event is gone"
+assert_jump "the call of $FUNC jumps to ${WANT_JUMP:-nothing} once the kprobe event is gone" \
+	"$WANT_JUMP"
 klp_remove_patch $PATCH
 assert_file_content /proc/cmdline "$original" \
 	"/proc/cmdline is back to the original at the end"

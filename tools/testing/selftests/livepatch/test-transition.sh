@@ -297,6 +297,47 @@ klp_disable $PATCH $WAIT_MS
 klp_remove $PATCH
 stop_target
 
+# --- A function that jumps to its replacement (x86_64) stops jumping
+# before any task may switch in a transition: a task that switched to the
+# unpatched state during a disable runs the original, while the kthread
+# held in the replacement keeps the transition open.
+klp_info "a jumping function during a disabling transition"
+start_target
+klp_write "$BLOCK" 0
+klp_load_mod $MODTARGET
+klp_load_mod $PATCH with_target=1
+klp_wait_transition $PATCH $WAIT_MS
+assert_file_content /sys/kernel/$MODTARGET/value 2 \
+	"$MODTARGET runs the replacement after the enable"
+if klp_jumps; then
+	want=test_klp_busy_patch_value
+else
+	want=
+fi
+assert_eq "test_klp_target_value jumps to ${want:-nothing} after the enable" \
+	"$want" "$(klp_jump_target test_klp_target_value)"
+assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
+if klp_poll_ms $WAIT_MS klp_counter_stopped $PATCH new_calls; then
+	klp_pass "the kthread sleeps in the replacement"
+else
+	klp_fail "the kthread sleeps in the replacement" "new_calls keeps growing"
+fi
+assert_write_ok "$PATCH: write 0 to enabled" "$dir/enabled" 0
+assert_held $PATCH "$REPL_RE"
+assert_eq "test_klp_target_value does not jump during the transition" "" \
+	"$(klp_jump_target test_klp_target_value)"
+assert_true "this shell switches to the unpatched state within 1 s" \
+	klp_poll_ms 1000 klp_self_patch_state_is 0
+assert_file_content /sys/kernel/$MODTARGET/value 1 \
+	"this shell, in the unpatched state, runs the original test_klp_target_value"
+assert_write_ok "write 0 to $TARGET block" "$BLOCK" 0
+klp_wait_gone $PATCH $WAIT_MS
+assert_file_content /sys/kernel/$MODTARGET/value 1 \
+	"$MODTARGET runs the original after the disable"
+klp_remove $PATCH
+klp_remove $MODTARGET
+stop_target
+
 # --- A task that had not switched when a transition was reversed waits
 # for the next transition to start like any other: a user task sleeping
 # in test_klp_busy_hold() holds up the enabling, which is reversed; it
