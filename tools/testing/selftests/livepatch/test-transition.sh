@@ -67,6 +67,18 @@ assert_steady()
 	fi
 }
 
+# block_in_replacement: set block while the patch is on; the replacement
+# honours it too, and the kthread must stop in it.
+block_in_replacement()
+{
+	assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
+	if klp_poll_ms $WAIT_MS klp_counter_stopped $PATCH new_calls; then
+		klp_pass "the kthread sleeps in the replacement"
+	else
+		klp_fail "the kthread sleeps in the replacement" "new_calls keeps growing"
+	fi
+}
+
 # Load test_klp_busy; its kthread enters test_klp_busy_sleeper() at once
 # and sleeps there (block=1).  Sets kpid.
 start_target()
@@ -265,13 +277,7 @@ klp_write "$BLOCK" 0
 klp_load_mod $PATCH with_target=1
 klp_wait_transition $PATCH $WAIT_MS
 klp_assert_grows "the replacement runs: new_calls grows" $PATCH new_calls
-# The replacement honours block too: the kthread sleeps in it.
-assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
-if klp_poll_ms $WAIT_MS klp_counter_stopped $PATCH new_calls; then
-	klp_pass "the kthread sleeps in the replacement"
-else
-	klp_fail "the kthread sleeps in the replacement" "new_calls keeps growing"
-fi
+block_in_replacement
 assert_write_ok "$PATCH: write 0 to enabled" "$dir/enabled" 0
 assert_held $PATCH "$REPL_RE"
 klp_assert_state "/proc/$kpid/patch_state reads 1 (it still runs the replacement)" \
@@ -316,12 +322,7 @@ else
 fi
 assert_eq "test_klp_target_value jumps to ${want:-nothing} after the enable" \
 	"$want" "$(klp_jump_target test_klp_target_value)"
-assert_write_ok "write 1 to $TARGET block" "$BLOCK" 1
-if klp_poll_ms $WAIT_MS klp_counter_stopped $PATCH new_calls; then
-	klp_pass "the kthread sleeps in the replacement"
-else
-	klp_fail "the kthread sleeps in the replacement" "new_calls keeps growing"
-fi
+block_in_replacement
 assert_write_ok "$PATCH: write 0 to enabled" "$dir/enabled" 0
 assert_held $PATCH "$REPL_RE"
 assert_eq "test_klp_target_value does not jump during the transition" "" \
