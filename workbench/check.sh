@@ -191,7 +191,8 @@ configure()
 {
 	local frag=$out/check.config
 	mkdir -p "$out"
-	cat "$WB_DIR/config/$WB_ARCH.config" "$WB_DIR/config/livepatch.config" > "$frag.new"
+	cat "$WB_DIR/config/$WB_ARCH.config" "$WB_DIR/config/livepatch.config" \
+		$(ls "$WB_DIR/config/ours-$WB_ARCH.config" 2>/dev/null) > "$frag.new"
 	if [ -f "$out/.config" ] && cmp -s "$frag.new" "$frag"; then
 		rm "$frag.new"
 		return 0

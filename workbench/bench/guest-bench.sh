@@ -92,6 +92,11 @@ wait_transition "$(now_us)" >/dev/null
 echo "BENCH p6_mem_patch_of_1_func_bytes $(patch_mem_bytes "$m0" klp_bench_patch)"
 [ "$(cat /sys/kernel/klp_bench/value)" = 2 ] || echo "BENCH error not-patched"
 percall p1_patched_ps
+# The patched call while another ftrace user (an empty callback) shares
+# the function: the site calls ftrace's list function again.
+insmod klp_ftrace_floor.ko
+percall p1_patched_shared_ps
+rmmod klp_ftrace_floor
 echo 0 > $sys/enabled
 wait_transition "$(now_us)" >/dev/null
 while [ -d $sys ]; do sleep 0.01; done

@@ -10,6 +10,10 @@
 #  - a kprobe event from tracefs has no post_handler and does not
 #    conflict: it can be enabled on the live patched function, and a live
 #    patch can be loaded while it is enabled.
+#  - a direct call (test_klp_direct, the way a BPF trampoline attaches;
+#    x86_64) cannot share the function with a live patch: the patch is
+#    refused with EBUSY, as the first patch and as one that joins
+#    the functions already patched, and the direct call keeps counting;
 #  - on x86_64 the call of a live patched function jumps straight to the
 #    replacement while no other ftrace user traces it: the jump is gone
 #    while the tracer or a kprobe event shares the function, and back
@@ -27,7 +31,12 @@ PROBE=klp_test_probe
 T=$KLP_TRACEFS
 PROBE_ENABLE=$T/events/kprobes/$PROBE/enable
 
-klp_setup $PATCH $KPROBE
+DIRECT=test_klp_direct
+DIRECT_HITS=/sys/kernel/$DIRECT/hits
+OTHER=test_klp_mod
+OTHER_TARGET=test_klp_target
+
+klp_setup $PATCH $KPROBE $DIRECT $OTHER $OTHER_TARGET
 klp_require_tracefs
 grep -qw function "$T/available_tracers" 2>/dev/null ||
 	klp_skip "no function tracer (CONFIG_FUNCTION_TRACER)"
@@ -191,5 +200,46 @@ assert_jump "the call of $FUNC jumps to ${WANT_JUMP:-nothing} once the kprobe ev
 klp_remove_patch $PATCH
 assert_file_content /proc/cmdline "$original" \
 	"/proc/cmdline is back to the original at the end"
+
+# --- A direct call on the function refuses a live patch of it.
+# expect_refused WHAT: loading $PATCH fails with EBUSY and changes nothing.
+expect_refused()
+{
+	local hits
+
+	if klp_load $PATCH; then
+		klp_fail "$1: loading $PATCH is refused" \
+			"it loaded; /proc/cmdline reads '$(cat /proc/cmdline)'"
+		klp_wait_transition $PATCH
+		klp_remove_patch $PATCH
+	else
+		assert_eq "$1: loading $PATCH fails with EBUSY" EBUSY "$KLP_ERRNO"
+		assert_missing "$KLP_SYSFS/$PATCH" "$1: no $KLP_SYSFS/$PATCH"
+	fi
+	hits=$(klp_read $DIRECT_HITS)
+	assert_file_content /proc/cmdline "$original" \
+		"$1: /proc/cmdline is the original"
+	assert_true "$1: the direct call still counts ($hits -> $(klp_read $DIRECT_HITS))" \
+		[ "$(klp_read $DIRECT_HITS)" -gt "${hits:-0}" ]
+}
+
+if [ "$(uname -m)" = x86_64 ]; then
+	klp_load_mod $OTHER_TARGET
+	klp_load_patch $OTHER
+	klp_load_mod $DIRECT
+	hits=$(klp_read $DIRECT_HITS)
+	cat /proc/cmdline > /dev/null
+	assert_true "$DIRECT counts a read of /proc/cmdline ($hits -> $(klp_read $DIRECT_HITS))" \
+		[ "$(klp_read $DIRECT_HITS)" -gt "${hits:-0}" ]
+	expect_refused "with $OTHER enabled"
+	klp_remove_patch $OTHER
+	expect_refused "as the only patch"
+	klp_remove $DIRECT
+	klp_load_patch $PATCH
+	assert_file_content /proc/cmdline "$PATCHED" \
+		"/proc/cmdline is patched once $DIRECT is gone"
+	klp_remove_patch $PATCH
+	klp_remove $OTHER_TARGET
+fi
 
 klp_finish
