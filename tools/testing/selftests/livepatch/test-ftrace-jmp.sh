@@ -33,7 +33,7 @@ ko=$(modinfo -n ftrace-jmp 2>/dev/null)
 [ -f "$ko" ] ||
 	ko=/lib/modules/$(uname -r)/kernel/samples/ftrace/ftrace-jmp.ko
 [ -f "$ko" ] ||
-	klp_skip "samples/ftrace/ftrace-jmp.ko is not installed (CONFIG_SAMPLE_FTRACE_JMP=m, x86_64)"
+	klp_skip "no samples/ftrace/ftrace-jmp.ko (CONFIG_SAMPLE_FTRACE_JMP=m, x86_64)"
 dir=$(mktemp -d /tmp/ftrace-jmp.XXXXXX) || klp_skip "no mktemp"
 klp_on_cleanup "rm -rf '$dir'"
 ln -s "$ko" "$dir/ftrace_jmp.ko"
