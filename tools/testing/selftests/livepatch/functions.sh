@@ -763,6 +763,49 @@ klp_pinned()
 }
 
 # ---------------------------------------------------------------------------
+# Cycles: a test that repeats its steps many times (test-stress.sh,
+# test-hammer.sh) reports a failed step with klp_oops, the first 20 one by
+# one, counts them in klp_failures and sets klp_cycle as it goes.
+
+klp_failures=0
+klp_cycle=0
+
+# klp_oops WHAT: a failure in cycle klp_cycle.
+klp_oops()
+{
+	klp_failures=$((klp_failures + 1))
+	[ $klp_failures -le 20 ] && klp_info "cycle $klp_cycle: $*"
+	return 0
+}
+
+# klp_cycle_wait PATCH: its transition completes within 15 s.
+klp_cycle_wait()
+{
+	klp_poll_ms 15000 klp_transition_done "$1" ||
+		klp_oops "$1: transition not done after 15 s;" \
+			"blockers: $(klp_blockers "$1" | head -3 | tr '\n' ';')"
+}
+
+# klp_cycle_load PATCH [PARAM=VALUE...]: insmod, then wait for its
+# transition.
+klp_cycle_load()
+{
+	if insmod "$KLP_MOD_DIR/$1.ko" "${@:2}" 2>/dev/null; then
+		klp_cycle_wait "$1"
+	else
+		klp_oops "insmod $1 failed"
+	fi
+}
+
+# klp_cycle_replaced PATCH: replaced, its directory goes and rmmod works.
+klp_cycle_replaced()
+{
+	klp_poll_ms 15000 klp_patch_gone "$1" ||
+		klp_oops "$1: still in $KLP_SYSFS after the replace"
+	rmmod "$1" 2>/dev/null || klp_oops "rmmod $1 failed"
+}
+
+# ---------------------------------------------------------------------------
 # Cleanup
 
 # klp_on_cleanup COMMAND: run COMMAND (with eval) when the script ends,

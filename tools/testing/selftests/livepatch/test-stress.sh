@@ -40,34 +40,7 @@ klp_setup $A $C $MOD $TARGET $GETPID $EXIT $BUSY $FORCED
 
 cmdline=$(cat /proc/cmdline)
 version=$(cat /proc/version)
-failures=0
 failed_cycles=0
-
-# oops WHAT: one failure of the current cycle.
-oops()
-{
-	failures=$((failures + 1))
-	[ $failures -le 20 ] && klp_info "cycle $cycle: $*"
-	return 0
-}
-
-# wait_done PATCH: its transition completes within 15 s.
-wait_done()
-{
-	klp_poll_ms 15000 klp_transition_done "$1" ||
-		oops "$1: transition not done after 15 s;" \
-			"blockers: $(klp_blockers "$1" | head -3 | tr '\n' ';')"
-}
-
-# load PATCH [PARAM=VALUE...]: insmod, then wait for its transition.
-load()
-{
-	if insmod "$KLP_MOD_DIR/$1.ko" "${@:2}" 2>/dev/null; then
-		wait_done "$1"
-	else
-		oops "insmod $1 failed"
-	fi
-}
 
 # expect FILE TEXT: the first line of FILE.
 expect()
@@ -75,15 +48,7 @@ expect()
 	local got
 
 	klp_read_var got "$1"
-	[ "$got" = "$2" ] || oops "$1 reads '$got', not '$2'"
-}
-
-# gone_and_removed PATCH: replaced, its directory goes and rmmod works.
-gone_and_removed()
-{
-	klp_poll_ms 15000 klp_patch_gone "$1" ||
-		oops "$1: still in $KLP_SYSFS after the replace"
-	rmmod "$1" 2>/dev/null || oops "rmmod $1 failed"
+	[ "$got" = "$2" ] || klp_oops "$1 reads '$got', not '$2'"
 }
 
 # mark STEP: the time since the previous mark counts for STEP.
@@ -105,7 +70,7 @@ background()
 {
 	klp_bg_pids+=("$1")
 	renice -n 10 -p "$1" > /dev/null 2>&1 ||
-		oops "renice -n 10 -p $1 failed"
+		klp_oops "renice -n 10 -p $1 failed"
 }
 
 for i in 1 2; do
@@ -130,52 +95,52 @@ klp_on_cleanup "rmmod $TARGET 2>/dev/null; true"
 
 start=$(klp_now_ms)
 last=$start
-for cycle in $(seq "$CYCLES"); do
-	before=$failures
+for klp_cycle in $(seq "$CYCLES"); do
+	before=$klp_failures
 
-	load $A
+	klp_cycle_load $A
 	expect /proc/cmdline "$A: cmdline"
 	expect /proc/version "$A: version"
 	mark "$A"
 
-	load $MOD
+	klp_cycle_load $MOD
 	# The target may be between its coming and going: only a value
 	# that can be read is checked.
 	klp_read_var v $VALUE
 	[ -n "$v" ] && [ "$v" != 2 ] &&
-		oops "$VALUE reads '$v' under $MOD, not 2"
+		klp_oops "$VALUE reads '$v' under $MOD, not 2"
 	mark "$MOD"
 
-	load $GETPID
+	klp_cycle_load $GETPID
 	mark "$GETPID"
 
-	load $EXIT linger_ms=2
+	klp_cycle_load $EXIT linger_ms=2
 	klp_poll_ms 5000 klp_counter_above $EXIT calls 0 ||
-		oops "no exit ran the replacement of $EXIT"
+		klp_oops "no exit ran the replacement of $EXIT"
 	mark "$EXIT"
 
-	load $C
+	klp_cycle_load $C
 	expect /proc/cmdline "$C: cmdline"
 	expect /proc/version "$version"
 	mark "$C (replace)"
-	gone_and_removed $A
-	gone_and_removed $MOD
-	gone_and_removed $GETPID
-	gone_and_removed $EXIT
+	klp_cycle_replaced $A
+	klp_cycle_replaced $MOD
+	klp_cycle_replaced $GETPID
+	klp_cycle_replaced $EXIT
 	klp_read_var v $VALUE
 	[ -n "$v" ] && [ "$v" != 1 ] &&
-		oops "$VALUE reads '$v' after the replace, not 1"
+		klp_oops "$VALUE reads '$v' after the replace, not 1"
 	mark "rmmod of the replaced"
 
-	echo 0 > "$KLP_SYSFS/$C/enabled" 2>/dev/null || oops "disabling $C failed"
-	klp_poll_ms 15000 klp_patch_gone $C || oops "$C: not gone after disable"
+	echo 0 > "$KLP_SYSFS/$C/enabled" 2>/dev/null || klp_oops "disabling $C failed"
+	klp_poll_ms 15000 klp_patch_gone $C || klp_oops "$C: not gone after disable"
 	mark "$C (disable)"
-	rmmod $C 2>/dev/null || oops "rmmod $C failed"
+	rmmod $C 2>/dev/null || klp_oops "rmmod $C failed"
 	expect /proc/cmdline "$cmdline"
 	mark "rmmod $C"
 
-	[ $failures = "$before" ] || failed_cycles=$((failed_cycles + 1))
-	[ $((cycle % 10)) = 0 ] && klp_info "$cycle cycles, $failed_cycles failed"
+	[ $klp_failures = "$before" ] || failed_cycles=$((failed_cycles + 1))
+	[ $((klp_cycle % 10)) = 0 ] && klp_info "$klp_cycle cycles, $failed_cycles failed"
 done
 elapsed=$(( $(klp_now_ms) - start ))
 
@@ -204,7 +169,7 @@ else
 fi
 
 assert_true "the module churn and the load ran all along" kill -0 "$churn"
-klp_info "$CYCLES cycles in $(klp_duration $elapsed), $failures failures"
+klp_info "$CYCLES cycles in $(klp_duration $elapsed), $klp_failures failures"
 for step in "${steps[@]}"; do
 	klp_info "  $step: $((step_ms[$step] / CYCLES)) ms a cycle"
 done

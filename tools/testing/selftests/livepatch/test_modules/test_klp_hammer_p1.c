@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Live patch: variant 1 of the hammer's functions
+ * (test_klp_hammer_patch.h).
+ */
+
+#define TEST_KLP_HAMMER_ID	1
+#define TEST_KLP_HAMMER_REPLACE	false
+
+#include "test_klp_hammer_patch.h"
+
+MODULE_DESCRIPTION("Livepatch selftest: variant 1 of the functions of the live patching hammer");
