@@ -31,8 +31,10 @@ gate:
 shell:
 	$(WB) shell ours
 
+# ONLY="p2 p4": run these scenarios of the benchmark besides P1 and the
+# one-function P6 (default: all); ONLY=p1 runs only those.
 bench:
-	$(WB) bench
+	$(WB) bench $(ONLY)
 
 # CYCLES=N: how many cycles of test-stress.sh (default 1000).
 stress:

@@ -102,6 +102,25 @@ wait_transition "$(now_us)" >/dev/null
 while [ -d $sys ]; do sleep 0.01; done
 rmmod klp_bench_patch
 
+# The patched call during a transition that involves the function: the
+# kthread sleeps in klp_bench_sleepy(), which the patch replaces too,
+# and holds up the enable; every call looks up the calling task's state.
+echo 1 > /sys/kernel/klp_bench/hold
+echo 1 > /sys/kernel/klp_bench/kthread
+sleep 0.1
+insmod klp_bench_patch.ko
+v=0
+read -r v < $sys/transition
+[ "$v" = 1 ] || echo "BENCH error transition-not-held"
+percall p1_patched_transition_ps
+echo 0 > /sys/kernel/klp_bench/hold
+wait_transition "$(now_us)" >/dev/null
+echo 0 > /sys/kernel/klp_bench/kthread
+echo 0 > $sys/enabled
+wait_transition "$(now_us)" >/dev/null
+while [ -d $sys ]; do sleep 0.01; done
+rmmod klp_bench_patch
+
 # The benchmark's own shell keeps running; everything else is what each
 # scenario adds.
 only=${BENCH_ONLY:-p2 p3 p3b p4 p5 p7}

@@ -94,7 +94,8 @@ def percall(van, ours, out):
     rows = [("p1_unpatched_ps", "unpatched"),
             ("p1_empty_ftrace_callback_ps", "empty ftrace\ncallback"),
             ("p1_patched_ps", "patched"),
-            ("p1_patched_shared_ps", "patched, site\nshared")]
+            ("p1_patched_shared_ps", "patched, site\nshared"),
+            ("p1_patched_transition_ps", "patched, in a\ntransition")]
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for j, (runs, name, color) in enumerate(((van, "vanilla 7.3", VANILLA),
                                              (ours, "ours", OURS))):

@@ -13,6 +13,9 @@
  *                                      where klp_bench_sleepy() sleeps 5 ms:
  *                                      it is in the patched function most
  *                                      of the time.
+ * echo 1 > /sys/kernel/klp_bench/hold  klp_bench_sleepy() does not return
+ *                                      until 0 is written: the kthread
+ *                                      holds up a transition.
  */
 #include <linux/delay.h>
 #include <linux/kobject.h>
@@ -28,9 +31,13 @@ noinline int klp_bench_fn(int x)
 }
 EXPORT_SYMBOL_GPL(klp_bench_fn);
 
+static bool hold;
+
 noinline void klp_bench_sleepy(void)
 {
 	msleep(5);
+	while (READ_ONCE(hold))
+		msleep(1);
 }
 EXPORT_SYMBOL_GPL(klp_bench_sleepy);
 
@@ -63,6 +70,17 @@ static ssize_t kthread_store(struct kobject *kobj, struct kobj_attribute *attr,
 		kthread_stop(sleepy_task);
 		sleepy_task = NULL;
 	}
+	return count;
+}
+
+static ssize_t hold_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	bool on;
+
+	if (kstrtobool(buf, &on))
+		return -EINVAL;
+	WRITE_ONCE(hold, on);
 	return count;
 }
 
@@ -101,8 +119,10 @@ static ssize_t value_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute run_attr = __ATTR_RW(run);
 static struct kobj_attribute value_attr = __ATTR_RO(value);
 static struct kobj_attribute kthread_attr = __ATTR_WO(kthread);
+static struct kobj_attribute hold_attr = __ATTR_WO(hold);
 static struct attribute *attrs[] = {
-	&run_attr.attr, &value_attr.attr, &kthread_attr.attr, NULL
+	&run_attr.attr, &value_attr.attr, &kthread_attr.attr, &hold_attr.attr,
+	NULL
 };
 static const struct attribute_group group = { .attrs = attrs };
 static struct kobject *kobj;
@@ -122,6 +142,7 @@ static int __init klp_bench_target_init(void)
 
 static void __exit klp_bench_target_exit(void)
 {
+	WRITE_ONCE(hold, false);
 	if (sleepy_task)
 		kthread_stop(sleepy_task);
 	kobject_put(kobj);
