@@ -6,7 +6,8 @@
 #
 #   checkpatch  scripts/checkpatch.pl --strict on every patch; findings
 #               listed in series/checkpatch-accepted are kept on purpose
-#   sparse      make C=2 on kernel/livepatch/ and samples/livepatch/
+#   sparse      make C=2 on kernel/livepatch/, samples/livepatch/ and the
+#               ftrace jump sample, with a sparse that 7.3 accepts
 #   W=1         make W=1 on the same directories
 #   coccicheck  make coccicheck MODE=report on the same directories
 #   kernel-doc  scripts/kernel-doc -none -Wall on our sources and headers
@@ -29,8 +30,52 @@ install_check_packages()
 	apt_install "${CHECK_PACKAGES[@]}"
 }
 
+# 7.3 runs sparse only if it knows __typeof_unqual__
+# (scripts/checker-valid.sh); Debian 12's sparse 0.6.4 does not, and
+# "make C=2" then checks nothing and says so in one line.  The sparse of
+# Debian's unstable suite does, but its binary package needs a newer C
+# library: its source package is built here instead (seconds), from the
+# machine's own Debian archive, without touching the machine's apt
+# sources.
+SPARSE_DIR=$WB_CACHE/sparse
+
+sparse_valid()
+{
+	[ -x "$1" ] && [ "$("$OURS_TREE/scripts/checker-valid.sh" "$1" \
+		--arch=x86_64 -mlittle-endian -m64 2>/dev/null)" = 1 ]
+}
+
+build_sparse()
+{
+	local uri apt=$SPARSE_DIR/apt opts
+
+	uri=$(debian_archive)
+	[ -n "$uri" ] || die "no Debian archive in this machine's apt sources"
+	rm -rf "$SPARSE_DIR"
+	mkdir -p "$apt/lists/partial" "$apt/sources" "$SPARSE_DIR/src"
+	printf '%s\n' "Types: deb-src" "URIs: $uri" "Suites: unstable" \
+		"Components: main" \
+		"Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+		> "$apt/sources/unstable-src.sources"
+	opts=(-o Dir::State::Lists="$apt/lists" -o Dir::Etc::SourceList=/dev/null
+	      -o Dir::Etc::SourceParts="$apt/sources")
+	apt-get "${opts[@]}" update
+	(cd "$SPARSE_DIR/src" && apt-get "${opts[@]}" source --download-only sparse)
+	tar -C "$SPARSE_DIR/src" -xzf "$SPARSE_DIR"/src/sparse_*.orig.tar.gz
+	make -C "$(echo "$SPARSE_DIR"/src/sparse-*/)" -j"$WB_JOBS" sparse \
+		HAVE_LLVM=no HAVE_SQLITE=no HAVE_GTK=no HAVE_LIBXML=no
+	cp "$SPARSE_DIR"/src/sparse-*/sparse "$SPARSE_DIR/sparse"
+}
+
 "$WB_DIR/prepare.sh"
 step "installing the checkers" install_check_packages
+SPARSE=$(command -v sparse)
+if ! sparse_valid "$SPARSE"; then
+	SPARSE=$SPARSE_DIR/sparse
+	sparse_valid "$SPARSE" ||
+		step "building sparse from Debian unstable's source package" build_sparse
+	sparse_valid "$SPARSE" || die "no sparse that 7.3 accepts: $SPARSE"
+fi
 
 src=$OURS_TREE
 out=$WB_CACHE/build/check-$WB_ARCH
@@ -38,8 +83,8 @@ out=$WB_CACHE/build/check-$WB_ARCH
 export LOCALVERSION=-check
 
 # Our C sources and headers, and the directories that hold our code.
-OUR_DIRS=(kernel/livepatch/ samples/livepatch/)
-OUR_PATHS='(kernel/livepatch/|samples/livepatch/|include/linux/livepatch|arch/x86/include/asm/livepatch\.h)'
+OUR_DIRS=(kernel/livepatch/ samples/livepatch/ samples/ftrace/)
+OUR_PATHS='(kernel/livepatch/|samples/livepatch/|samples/ftrace/ftrace-jmp\.c|include/linux/livepatch|arch/x86/include/asm/livepatch\.h)'
 mapfile -t OUR_SOURCES < <(cd "$src" && ls kernel/livepatch/*.[ch] \
 	include/linux/livepatch*.h arch/x86/include/asm/livepatch.h \
 	samples/livepatch/*.c)
@@ -225,7 +270,10 @@ for d in "${OUR_DIRS[@]}"; do
 	find "$out/$d" -name '*.o' -delete 2>/dev/null || true
 done
 step "building our directories with W=1" kmake W=1 "${OUR_DIRS[@]}"
-step "sparse (C=2) on our directories" kmake W=1 C=2 "${OUR_DIRS[@]}"
+step "sparse (C=2) on our directories" kmake W=1 C=2 CHECK="$SPARSE" "${OUR_DIRS[@]}"
+grep -q 'is not available or not up to date' \
+	"$LOG_DIR/sparse-C-2-on-our-directories.log" &&
+	die "sparse did not run: $LOG_DIR/sparse-C-2-on-our-directories.log"
 w1=$(grep -E "^$OUR_PATHS.*: (warning|error):" "$LOG_DIR/building-our-directories-with-W-1.log" |
 	findings)
 report "W=1" "$w1"

@@ -94,3 +94,13 @@ kernel_release()
 {
 	cat "$(build_dir "$1")/include/config/kernel.release"
 }
+
+# The address of the machine's Debian archive: the one its sources use for
+# its own release (by codename or as "stable"), in either sources format.
+debian_archive()
+{
+	local codename
+	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+	apt-get indextargets --format '$(TARGET_OF) $(RELEASE) $(REPO_URI)' |
+		awk -v c="$codename" '$1 == "deb" && ($2 == c || $2 == "stable") { print $3; exit }'
+}
