@@ -370,7 +370,7 @@ klp_info "$CYCLES cycles in $(klp_duration $elapsed), $klp_failures failures"
 klp_info "calls: ${S[calls]} (kthreads ${S[kthread]}, hrtimer ${S[timer]}," \
 	"reads ${S[user]}); by variant: ${S[outer0]} ${S[outer1]} ${S[outer2]} ${S[outer3]}"
 assert_eq "no call mixed universes" 0 "${S[mixed]}"
-assert_eq "$CYCLES cycles of enable, stack, reversal, replace, target reload, disable: failed cycles" \
+assert_eq "$CYCLES cycles of enable, stack, reversal, replace, reload, disable: failed cycles" \
 	0 $failed_cycles
 klp_remove $DRV
 
