@@ -119,10 +119,15 @@ def main():
     if len(sys.argv) > 4:
         EXT = sys.argv[4]
     os.makedirs(out, exist_ok=True)
-    transitions(van, ours, out)
-    scaling(van, ours, out)
-    percall(van, ours, out)
-    print(f"pictures: {out}/{{transitions,p4-scaling,p1-percall}}.{EXT}")
+    # A run of some scenarios only (make bench ONLY=...) draws what it has.
+    drawn = []
+    for name, fn, prefixes in (("transitions", transitions, ("p2_", "p3")),
+                               ("p4-scaling", scaling, ("p4_",)),
+                               ("p1-percall", percall, ("p1_",))):
+        if any(k.startswith(prefixes) for k in list(van) + list(ours)):
+            fn(van, ours, out)
+            drawn.append(name)
+    print(f"pictures: {out}/{{{','.join(drawn)}}}.{EXT}")
     return 0
 
 
