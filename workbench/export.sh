@@ -64,8 +64,9 @@ replay()
 }
 
 # The cover letter's subject and body: series/cover-letter, whose first
-# line is the subject; @BENCHMARK@ stands for the table of README.md's
-# "Measured" section, @VERSION@ for the Debian version of the base.
+# line is the subject; @BENCHMARK@ stands for the first table of
+# README.md's "Measured" section, @VERSION@ for the Debian version of the
+# base.
 cover_text()
 {
 	python3 - "$REPO_DIR" "$version" <<'EOF'
@@ -73,7 +74,9 @@ import re, sys
 repo, version = sys.argv[1], sys.argv[2]
 readme = open(f"{repo}/README.md", encoding="utf-8").read()
 measured = readme.split("\n## Measured\n", 1)[1].split("\n## ", 1)[0]
-table = "\n".join(l for l in measured.split("\n") if l.startswith("|"))
+# The first table: the section goes on with the tables of s390x.
+table = re.search(r"(?m)^\|.*(?:\n\|.*)*", measured)
+table = table.group(0) if table else ""
 if not table:
     sys.exit("README.md: no table in the Measured section")
 text = open(f"{repo}/series/cover-letter", encoding="utf-8").read()
