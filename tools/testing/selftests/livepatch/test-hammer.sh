@@ -3,12 +3,14 @@
 #
 # The live patching hammer: an outer and an inner function, the outer one
 # calling the inner one twice (test_klp_hammer_target), are called all
-# the time by kthreads, an hrtimer and user processes reading a /proc
-# file (test_klp_hammer), while KLP_STRESS_CYCLES cycles (default 8, 4 on
-# s390x) of these steps run:
+# the time by kthreads, an hrtimer, on x86_64 an NMI, and user processes
+# reading a /proc file (test_klp_hammer), while KLP_STRESS_CYCLES cycles
+# (default 8, 4 on s390x) of these steps run:
 #
 #   test_klp_hammer_p1  enable: variant 1 of both functions
-#   test_klp_hammer_p2  stack: variant 2 on variant 1
+#   test_klp_hammer_p2  stack: variant 2 on variant 1; in every third
+#                       cycle while tasks wait in variant 1's outer
+#                       function, and the transition is forced
 #   reversal            disable p2 while tasks wait in its outer function,
 #                       reverse to enabled, let them go
 #   test_klp_hammer_p3  cumulative replace of p1 and p2: variant 3
@@ -22,7 +24,11 @@
 # Checked in every cycle:
 #  - no call mixed universes: each variant of the outer function returns
 #    its id and those of its two inner calls, and the callers count
-#    results whose ids differ;
+#    results whose ids differ.  A forced transition voids that for the
+#    calls in flight when it is forced, and only for them: the tasks that
+#    waited in variant 1 call variant 2's inner function, and at most one
+#    call per task and per CPU and interrupt level may mix, outer 1 with
+#    inner 2; the calls that begin after it do not;
 #  - once a transition to variant N is done, the calls run variant N and
 #    no other (the counters of variant N grow, those of the others stand);
 #  - with the target gone, no call is in flight, so the counters add up:
@@ -33,8 +39,7 @@
 #    them; the sharer sees the calls.
 #
 # Only the failures are reported one by one; the cycles are counted.
-# Interrupts other than the hrtimer (NMIs) and BPF programs are not among
-# the callers and sharers.
+# BPF programs are not among the sharers.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -48,6 +53,9 @@ INNER=test_klp_hammer_inner
 STATS=/sys/module/$DRV/parameters/stats
 HAMMER=$KLP_DIR/test_klp-hammer
 NR_USERS=2
+NR_KTHREADS=2
+CALLERS="kthread timer user"
+[ "$(uname -m)" = x86_64 ] && CALLERS+=" nmi"
 T=$KLP_TRACEFS
 PROBE=klp_hammer_probe
 
@@ -63,6 +71,11 @@ klp_setup $DRV $TGT $P1 $P2 $P3
 [ -x "$HAMMER" ] || klp_skip "no $HAMMER"
 
 failed_cycles=0
+forced=0
+# The mixed calls that forced transitions explain; while one is being
+# forced, read_stats does not check them.
+mixed_ok=0
+forcing=''
 
 # --- The counters of test_klp_hammer, in S[name].
 declare -A S
@@ -76,8 +89,9 @@ read_stats()
 	for kv in $stats; do
 		S[${kv%%=*}]=${kv#*=}
 	done
-	[ "${S[mixed]:-}" = 0 ] ||
-		klp_oops "calls mixed universes: mixed=${S[mixed]:-?}, last result ${S[last]:-?}"
+	[ -n "$forcing" ] || [ "${S[mixed]:-}" = "$mixed_ok" ] ||
+		klp_oops "calls mixed universes: mixed=${S[mixed]:-?} ($mixed_ok after a" \
+			"forced transition), last result ${S[last]:-?}"
 }
 
 # outer_above ID VALUE: variant ID of the outer function ran more than
@@ -121,21 +135,33 @@ runs()
 	done
 }
 
-# adds_up: with the target gone, the counters add up.
+# adds_up: with the target gone, the counters add up: each variant of the
+# inner function ran twice as often as the same variant of the outer one,
+# but for the inner calls that forced transitions crossed (crossA_B: outer
+# variant A, inner variant B).
 adds_up()
 {
-	local id sum=0
+	local id sum=0 want kv a b
 
 	read_stats
 	for id in 0 1 2 3; do
 		sum=$((sum + ${S[outer$id]:-0}))
-		[ "${S[inner$id]:-0}" = $((2 * ${S[outer$id]:-0})) ] ||
+		want=$((2 * ${S[outer$id]:-0}))
+		for kv in "${!S[@]}"; do
+			[[ $kv = cross* ]] || continue
+			a=${kv#cross}
+			b=${a#*_}
+			a=${a%_*}
+			[ "$a" = "$id" ] && want=$((want - S[$kv]))
+			[ "$b" = "$id" ] && want=$((want + S[$kv]))
+		done
+		[ "${S[inner$id]:-0}" = "$want" ] ||
 			klp_oops "variant $id: ${S[inner$id]:-?} inner calls for" \
-				"${S[outer$id]:-?} outer ones"
+				"${S[outer$id]:-?} outer ones, $want expected"
 	done
 	[ "${S[calls]:-}" = "$sum" ] ||
 		klp_oops "${S[calls]:-?} calls made, $sum calls of the outer variants"
-	[ "${S[calls]:-}" = $((S[kthread] + S[timer] + S[user])) ] ||
+	[ "${S[calls]:-}" = $((S[kthread] + S[timer] + S[user] + S[nmi])) ] ||
 		klp_oops "the calls of the callers do not add up: ${S[*]}"
 }
 
@@ -168,6 +194,55 @@ reverse()
 	klp_cycle_wait "$p"
 	[ "$(klp_read "$KLP_SYSFS/$p/enabled")" = 1 ] ||
 		klp_oops "$p: not enabled after the reversal"
+}
+
+# force_stack: stack test_klp_hammer_p2 while tasks wait in variant 1 of
+# the outer function, force the transition, let the tasks go.  Every one
+# that waited finishes its call with variant 2's inner function; only the
+# calls in flight at the force may mix, one per task and per CPU and
+# interrupt level (hrtimer, NMI) at most.
+force_stack()
+{
+	local h0 h1 m0 c0 held mixed cross kv
+	local max=$((NR_KTHREADS + NR_USERS + 2 * $(nproc)))
+
+	read_stats
+	m0=${S[mixed]:-0}
+	c0=${S[cross1_2]:-0}
+	h0=$(klp_param $P1 holds)
+	klp_write "/sys/module/$P1/parameters/hold" 1
+	klp_poll_ms $KLP_PROGRESS_MS klp_counter_above $P1 holds "${h0:-0}" ||
+		klp_oops "$P1: no task waits in its outer function"
+	forcing=1
+	insmod "$KLP_MOD_DIR/$P2.ko" 2>/dev/null || klp_oops "insmod $P2 failed"
+	klp_in_transition $P2 || klp_oops "$P2: not held up by the waiting tasks"
+	klp_write "$KLP_SYSFS/$P2/force" 1 || klp_oops "forcing $P2 failed: $KLP_ERR"
+	klp_poll_ms 15000 klp_transition_done $P2 ||
+		klp_oops "$P2: the forced transition does not end"
+	klp_write "/sys/module/$P1/parameters/hold" 0
+	# The calls begun before this are done: none of them waits any more.
+	klp_write "/sys/module/$DRV/parameters/sync" 1 ||
+		klp_oops "sync failed: $KLP_ERR"
+	h1=$(klp_param $P1 holds)
+	read_stats
+	forcing=''
+	held=$((h1 - h0))
+	mixed=$((S[mixed] - m0))
+	cross=$((${S[cross1_2]:-0} - c0))
+	if [ "$mixed" -lt "$held" ] || [ "$mixed" -gt "$max" ]; then
+		klp_oops "forced transition: $mixed calls mixed, $held tasks waited" \
+			"(at least those, at most $max may mix)"
+	fi
+	# Outer variant 1 with one or two inner calls of variant 2, nothing else.
+	if [ "$cross" -lt "$mixed" ] || [ "$cross" -gt $((2 * mixed)) ]; then
+		klp_oops "forced transition: $mixed calls mixed, $cross inner calls crossed"
+	fi
+	for kv in "${!S[@]}"; do
+		[[ $kv = cross* ]] && [ "$kv" != cross1_2 ] &&
+			klp_oops "forced transition: $kv=${S[$kv]} (last mixed result ${S[last]})"
+	done
+	mixed_ok=${S[mixed]}
+	forced=$((forced + 1))
 }
 
 # reload_target ID: unload the target, check that the counters add up,
@@ -303,8 +378,8 @@ for i in $(seq $NR_USERS); do
 	renice -n 10 -p $! > /dev/null 2>&1
 done
 runs 0
-for caller in kthread timer user; do
-	if klp_poll_ms $KLP_PROGRESS_MS called_by $caller; then
+for caller in $CALLERS; do
+	if klp_poll_ms $KLP_PROGRESS_MS called_by "$caller"; then
 		klp_pass "the $caller callers call $OUTER"
 	else
 		klp_fail "the $caller callers call $OUTER" "stats: ${S[*]}"
@@ -324,7 +399,11 @@ for klp_cycle in $(seq "$CYCLES"); do
 	[ $early = 0 ] && sharer_start "$sharer"
 	jumps_to 1 "$sharer"
 
-	klp_cycle_load $P2
+	if [ $((klp_cycle % 3)) = 0 ]; then
+		force_stack
+	else
+		klp_cycle_load $P2
+	fi
 	runs 2
 	jumps_to 2 "$sharer"
 	klp_poll_ms $KLP_PROGRESS_MS sharer_saw "$sharer" ||
@@ -368,10 +447,11 @@ adds_up
 read_stats
 klp_info "$CYCLES cycles in $(klp_duration $elapsed), $klp_failures failures"
 klp_info "calls: ${S[calls]} (kthreads ${S[kthread]}, hrtimer ${S[timer]}," \
-	"reads ${S[user]}); by variant: ${S[outer0]} ${S[outer1]} ${S[outer2]} ${S[outer3]}"
-assert_eq "no call mixed universes" 0 "${S[mixed]}"
-assert_eq "$CYCLES cycles of enable, stack, reversal, replace, reload, disable: failed cycles" \
-	0 $failed_cycles
+	"NMIs ${S[nmi]}, reads ${S[user]}); by variant: ${S[outer0]} ${S[outer1]}" \
+	"${S[outer2]} ${S[outer3]}; mixed by $forced forced transitions: $mixed_ok"
+assert_eq "no call mixed universes but those forced" "$mixed_ok" "${S[mixed]}"
+steps="enable, stack (forced in $forced), reversal, replace, reload, disable"
+assert_eq "$CYCLES cycles of $steps: failed cycles" 0 $failed_cycles
 klp_remove $DRV
 
 klp_finish

@@ -8,6 +8,8 @@
  *     cond_resched() after each call and a short sleep after every 32nd;
  *   - an hrtimer every period_us microseconds (default 1000; 0: none),
  *     in hard interrupt context;
+ *   - on x86, an NMI that each expiry of the hrtimer sends to its own CPU
+ *     (parameter nmi, default on);
  *   - every read of /proc/test_klp_hammer, which makes 8 calls and reads
  *     how many it made: user tasks call the function through read().
  *
@@ -16,14 +18,19 @@
  * universe) and counts itself; the variants count their own calls in
  * test_klp_hammer_hit().  The read-only parameter "stats" shows
  *
- *   calls=C kthread=K timer=H user=U mixed=M last=R
- *   outer0=O0 inner0=I0 ... outer3=O3 inner3=I3        (on one line)
+ *   calls=C kthread=K timer=H user=U nmi=N mixed=M last=R
+ *   outer0=O0 inner0=I0 ... outer3=O3 inner3=I3 [crossA_B=X ...]
  *
- * C the calls made, K, H and U those of the kthreads, the hrtimer and
- * the reads, M the calls whose ids differed, R the last such result
- * (hex), On/In the calls of variant n of each function.  Once
+ * (on one line): C the calls made, K, H, U and N those of the kthreads,
+ * the hrtimer, the reads and the NMIs, M the calls whose ids differed, R
+ * the last such result (hex), On/In the calls of variant n of each
+ * function, X the calls of variant B of the inner function that variant A
+ * of the outer function made (only those that happened, A != B).  Once
  * test_klp_hammer_target is gone, no call is in flight: C is the sum of
- * the On, and each In is twice On.
+ * the On, and each In is twice On, less the crossn_B, plus the crossA_n.
+ *
+ * Writing anything to the parameter "sync" returns once every call that
+ * had begun before the write has returned.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -45,6 +52,16 @@
 #include <linux/srcu.h>
 #include <linux/uaccess.h>
 
+#ifdef CONFIG_X86_LOCAL_APIC
+#include <linux/percpu.h>
+#include <asm/apic.h>
+#include <asm/irq_vectors.h>
+#include <asm/nmi.h>
+#define TEST_KLP_HAMMER_HAVE_NMI	1
+#else
+#define TEST_KLP_HAMMER_HAVE_NMI	0
+#endif
+
 #include "test_klp_hammer.h"
 
 #define TEST_KLP_HAMMER_READ_CALLS	8
@@ -58,11 +75,16 @@ static unsigned int period_us = 1000;
 module_param(period_us, uint, 0444);
 MODULE_PARM_DESC(period_us, "Period of the calling hrtimer in us, 0 for none (load time)");
 
+static bool nmi = TEST_KLP_HAMMER_HAVE_NMI;
+module_param(nmi, bool, 0444);
+MODULE_PARM_DESC(nmi, "The hrtimer sends an NMI that calls the function (x86, load time)");
+
 /*
  * The outer function of test_klp_hammer_target while it is loaded.  Set
  * by test_klp_hammer_attach(), cleared by test_klp_hammer_detach(), which
  * then waits for the callers that may have read it: the hrtimer reads it
- * under rcu_read_lock(), the tasks under test_klp_hammer_srcu.
+ * under rcu_read_lock(), the NMI handler in an NMI (which RCU waits for
+ * too), the tasks under test_klp_hammer_srcu.
  */
 static test_klp_hammer_outer_t test_klp_hammer_outer_fn;
 static struct srcu_struct test_klp_hammer_srcu;
@@ -71,6 +93,7 @@ enum test_klp_hammer_caller {
 	TEST_KLP_HAMMER_KTHREAD,
 	TEST_KLP_HAMMER_TIMER,
 	TEST_KLP_HAMMER_USER,
+	TEST_KLP_HAMMER_NMI,
 	TEST_KLP_HAMMER_CALLERS
 };
 
@@ -78,12 +101,14 @@ static const char * const test_klp_hammer_caller_names[] = {
 	[TEST_KLP_HAMMER_KTHREAD] = "kthread",
 	[TEST_KLP_HAMMER_TIMER] = "timer",
 	[TEST_KLP_HAMMER_USER] = "user",
+	[TEST_KLP_HAMMER_NMI] = "nmi",
 };
 
 static atomic_long_t test_klp_hammer_calls[TEST_KLP_HAMMER_CALLERS];
 static atomic_long_t test_klp_hammer_hits[TEST_KLP_HAMMER_IDS][TEST_KLP_HAMMER_FNS];
 static atomic_long_t test_klp_hammer_mixed = ATOMIC_LONG_INIT(0);
 static int test_klp_hammer_last_mixed;
+static atomic_long_t test_klp_hammer_cross[TEST_KLP_HAMMER_IDS][TEST_KLP_HAMMER_IDS];
 
 static struct task_struct **test_klp_hammer_tasks;
 static struct hrtimer test_klp_hammer_timer;
@@ -121,6 +146,13 @@ int test_klp_hammer_attach(test_klp_hammer_outer_t outer)
 }
 EXPORT_SYMBOL_GPL(test_klp_hammer_attach);
 
+/* Wait for the calls that have begun: RCU for the interrupts, SRCU for tasks. */
+static void test_klp_hammer_sync(void)
+{
+	synchronize_rcu();
+	synchronize_srcu(&test_klp_hammer_srcu);
+}
+
 /**
  * test_klp_hammer_detach() - stop the calls of the attached function
  *
@@ -131,24 +163,36 @@ EXPORT_SYMBOL_GPL(test_klp_hammer_attach);
 void test_klp_hammer_detach(void)
 {
 	WRITE_ONCE(test_klp_hammer_outer_fn, NULL);
-	synchronize_rcu();
-	synchronize_srcu(&test_klp_hammer_srcu);
+	test_klp_hammer_sync();
 }
 EXPORT_SYMBOL_GPL(test_klp_hammer_detach);
+
+/* Count an inner call of variant @inner that variant @outer made. */
+static void test_klp_hammer_count_cross(int outer, int inner)
+{
+	if (outer == inner)
+		return;
+	if (outer < TEST_KLP_HAMMER_IDS && inner < TEST_KLP_HAMMER_IDS)
+		atomic_long_inc(&test_klp_hammer_cross[outer][inner]);
+}
 
 /* One call of the attached function; false if there is none. */
 static bool test_klp_hammer_call(enum test_klp_hammer_caller caller)
 {
 	test_klp_hammer_outer_t outer = READ_ONCE(test_klp_hammer_outer_fn);
-	int r, id;
+	int r, id, inner1, inner2;
 
 	if (!outer)
 		return false;
 	r = outer();
 	id = r >> 16 & 0xff;
-	if ((r >> 8 & 0xff) != id || (r & 0xff) != id) {
+	inner1 = r >> 8 & 0xff;
+	inner2 = r & 0xff;
+	if (inner1 != id || inner2 != id) {
 		WRITE_ONCE(test_klp_hammer_last_mixed, r);
 		atomic_long_inc(&test_klp_hammer_mixed);
+		test_klp_hammer_count_cross(id, inner1);
+		test_klp_hammer_count_cross(id, inner2);
 	}
 	atomic_long_inc(&test_klp_hammer_calls[caller]);
 	return true;
@@ -182,11 +226,49 @@ static int test_klp_hammer_kthread(void *data)
 	return 0;
 }
 
+#if TEST_KLP_HAMMER_HAVE_NMI
+/* NMIs this module sent to a CPU that its NMI handler has not taken yet. */
+static DEFINE_PER_CPU(unsigned int, test_klp_hammer_nmis);
+
+static int test_klp_hammer_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (!this_cpu_xchg(test_klp_hammer_nmis, 0))
+		return NMI_DONE;
+	test_klp_hammer_call(TEST_KLP_HAMMER_NMI);
+	return NMI_HANDLED;
+}
+
+/* Called with interrupts off: the NMI comes before the next expiry. */
+static void test_klp_hammer_send_nmi(void)
+{
+	this_cpu_inc(test_klp_hammer_nmis);
+	__apic_send_IPI_self(NMI_VECTOR);
+}
+
+static int test_klp_hammer_nmi_register(void)
+{
+	return nmi ? register_nmi_handler(NMI_LOCAL, test_klp_hammer_nmi, 0,
+					  KBUILD_MODNAME) : 0;
+}
+
+static void test_klp_hammer_nmi_unregister(void)
+{
+	if (nmi)
+		unregister_nmi_handler(NMI_LOCAL, KBUILD_MODNAME);
+}
+#else
+static void test_klp_hammer_send_nmi(void) { }
+static int test_klp_hammer_nmi_register(void) { return 0; }
+static void test_klp_hammer_nmi_unregister(void) { }
+#endif
+
 static enum hrtimer_restart test_klp_hammer_tick(struct hrtimer *timer)
 {
 	rcu_read_lock();
 	test_klp_hammer_call(TEST_KLP_HAMMER_TIMER);
 	rcu_read_unlock();
+	if (nmi)
+		test_klp_hammer_send_nmi();
 	hrtimer_forward_now(timer, ns_to_ktime((u64)period_us * NSEC_PER_USEC));
 	return HRTIMER_RESTART;
 }
@@ -212,6 +294,7 @@ static int test_klp_hammer_stats_get(char *buf, const struct kernel_param *kp)
 {
 	long calls[TEST_KLP_HAMMER_CALLERS], sum = 0;
 	int id, len, i;
+	long cross;
 
 	for (i = 0; i < TEST_KLP_HAMMER_CALLERS; i++) {
 		calls[i] = atomic_long_read(&test_klp_hammer_calls[i]);
@@ -232,6 +315,14 @@ static int test_klp_hammer_stats_get(char *buf, const struct kernel_param *kp)
 				 id, atomic_long_read(&hits[TEST_KLP_HAMMER_OUTER]),
 				 id, atomic_long_read(&hits[TEST_KLP_HAMMER_INNER]));
 	}
+	for (id = 0; id < TEST_KLP_HAMMER_IDS; id++) {
+		for (i = 0; i < TEST_KLP_HAMMER_IDS; i++) {
+			cross = atomic_long_read(&test_klp_hammer_cross[id][i]);
+			if (cross)
+				len += scnprintf(buf + len, PAGE_SIZE - len,
+						 " cross%d_%d=%ld", id, i, cross);
+		}
+	}
 	len += scnprintf(buf + len, PAGE_SIZE - len, "\n");
 	return len;
 }
@@ -241,6 +332,18 @@ static const struct kernel_param_ops test_klp_hammer_stats_ops = {
 };
 module_param_cb(stats, &test_klp_hammer_stats_ops, NULL, 0444);
 MODULE_PARM_DESC(stats, "Calls made, mixed ones, calls of each variant");
+
+static int test_klp_hammer_sync_set(const char *val, const struct kernel_param *kp)
+{
+	test_klp_hammer_sync();
+	return 0;
+}
+
+static const struct kernel_param_ops test_klp_hammer_sync_ops = {
+	.set = test_klp_hammer_sync_set,
+};
+module_param_cb(sync, &test_klp_hammer_sync_ops, NULL, 0200);
+MODULE_PARM_DESC(sync, "Writing returns once the calls begun before it have returned");
 
 static void test_klp_hammer_stop_kthreads(unsigned int n)
 {
@@ -255,6 +358,10 @@ static int __init test_klp_hammer_init(void)
 	unsigned int i;
 	int ret;
 
+	if (nmi && !TEST_KLP_HAMMER_HAVE_NMI) {
+		pr_err("no NMI callers on this architecture\n");
+		return -EINVAL;
+	}
 	ret = init_srcu_struct(&test_klp_hammer_srcu);
 	if (ret)
 		return ret;
@@ -275,11 +382,15 @@ static int __init test_klp_hammer_init(void)
 		test_klp_hammer_tasks[i] = task;
 	}
 
+	ret = test_klp_hammer_nmi_register();
+	if (ret)
+		goto err_kthreads;
+
 	test_klp_hammer_proc = proc_create(KBUILD_MODNAME, 0444, NULL,
 					   &test_klp_hammer_proc_ops);
 	if (!test_klp_hammer_proc) {
 		ret = -ENOMEM;
-		goto err_kthreads;
+		goto err_nmi;
 	}
 
 	hrtimer_setup(&test_klp_hammer_timer, test_klp_hammer_tick,
@@ -290,6 +401,8 @@ static int __init test_klp_hammer_init(void)
 			      HRTIMER_MODE_REL_HARD);
 	return 0;
 
+err_nmi:
+	test_klp_hammer_nmi_unregister();
 err_kthreads:
 	test_klp_hammer_stop_kthreads(i);
 err_srcu:
@@ -305,6 +418,7 @@ static void __exit test_klp_hammer_exit(void)
 {
 	hrtimer_cancel(&test_klp_hammer_timer);
 	proc_remove(test_klp_hammer_proc);
+	test_klp_hammer_nmi_unregister();
 	test_klp_hammer_stop_kthreads(nr_kthreads);
 	cleanup_srcu_struct(&test_klp_hammer_srcu);
 }
