@@ -39,7 +39,7 @@ commits=$(git -C "$VANILLA_TREE" rev-list --reverse base..ours)
 frag_dir=$WB_CACHE/bisect-config
 mkdir -p "$frag_dir"
 cat "$WB_DIR/config/$WB_ARCH.config" "$WB_DIR/config/livepatch.config" \
-	$(ls "$WB_DIR/config/ours-$WB_ARCH.config" 2>/dev/null) \
+	"$WB_DIR/config/ours.config" \
 	> "$frag_dir/lp-y.config"
 {
 	cat "$WB_DIR/config/$WB_ARCH.config"

@@ -23,8 +23,7 @@ frags=("$WB_DIR/config/$WB_ARCH.config")
 # The stripped base has no livepatch options at all.
 [ "$tree" = base ] || frags+=("$WB_DIR/config/livepatch.config")
 # Options of our series alone.
-[ "$tree" = ours ] && [ -f "$WB_DIR/config/ours-$WB_ARCH.config" ] &&
-	frags+=("$WB_DIR/config/ours-$WB_ARCH.config")
+[ "$tree" = ours ] && frags+=("$WB_DIR/config/ours.config")
 # A flavor adds its own options, in a build directory of its own.
 [ -z "${WB_FLAVOR:-}" ] || frags+=("$WB_DIR/config/$WB_FLAVOR.config")
 

@@ -244,7 +244,7 @@ void klp_redirect_sync(void)
 
 	lockdep_assert_held(&klp_mutex);
 
-	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_WITH_JMP) || !klp_ops_registered)
+	if (!IS_ENABLED(CONFIG_DYNAMIC_FTRACE_JMP_TARGETS) || !klp_ops_registered)
 		return;
 
 	hash_for_each(klp_sites, bkt, site, node)

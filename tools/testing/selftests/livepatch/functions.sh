@@ -187,11 +187,14 @@ klp_jump_target()
 }
 
 # klp_jumps: whether this kernel lets a live patched function jump to its
-# replacement (ftrace's jump targets, x86_64).  Elsewhere calls always go
-# through the trampoline, and klp_jump_target prints nothing.
+# replacement (ftrace's jump targets, x86_64 and s390x).  Elsewhere calls
+# always go through the trampoline, and klp_jump_target prints nothing.
 klp_jumps()
 {
-	[ "$(uname -m)" = x86_64 ]
+	case $(uname -m) in
+	x86_64|s390x) return 0 ;;
+	*) return 1 ;;
+	esac
 }
 
 # klp_errno_name TEXT: the errno name for the error text of a tool.  Next

@@ -31,7 +31,7 @@ grep -qw function "$T/available_tracers" 2>/dev/null ||
 [ "$(cat "$T/current_tracer")" = nop ] ||
 	klp_skip "the tracer is in use: $(cat "$T/current_tracer")"
 
-# Without jump targets (all but x86_64 so far) the sample does not
+# Without jump targets (all but x86_64 and s390x) the sample does not
 # build.  What holds there: no call site ever jumps, a live patched
 # function goes through ftrace's trampoline and the handler.
 if ! klp_jumps; then
@@ -50,7 +50,7 @@ ko=$(modinfo -n ftrace-jmp 2>/dev/null)
 [ -f "$ko" ] ||
 	ko=/lib/modules/$(uname -r)/kernel/samples/ftrace/ftrace-jmp.ko
 [ -f "$ko" ] ||
-	klp_skip "no samples/ftrace/ftrace-jmp.ko (CONFIG_SAMPLE_FTRACE_JMP=m, x86_64)"
+	klp_skip "no samples/ftrace/ftrace-jmp.ko (CONFIG_SAMPLE_FTRACE_JMP=m)"
 dir=$(mktemp -d /tmp/ftrace-jmp.XXXXXX) || klp_skip "no mktemp"
 klp_on_cleanup "rm -rf '$dir'"
 ln -s "$ko" "$dir/ftrace_jmp.ko"

@@ -34,7 +34,7 @@
 #  - with the target gone, no call is in flight, so the counters add up:
 #    the calls made are the calls of the outer variants, each inner variant
 #    ran twice as often as its outer one (no call lost or doubled);
-#  - where ftrace has jump targets (x86_64), the call sites jump to the
+#  - where ftrace has jump targets (x86_64, s390x), the call sites jump to the
 #    variant in steady state, and not while another ftrace user shares
 #    them; the sharer sees the calls.
 #

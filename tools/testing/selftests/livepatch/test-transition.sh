@@ -303,7 +303,7 @@ klp_disable $PATCH $WAIT_MS
 klp_remove $PATCH
 stop_target
 
-# --- A function that jumps to its replacement (x86_64) stops jumping
+# --- A function that jumps to its replacement (x86_64, s390x) stops jumping
 # before any task may switch in a transition: a task that switched to the
 # unpatched state during a disable runs the original, while the kthread
 # held in the replacement keeps the transition open.
