@@ -202,6 +202,9 @@ stage_kselftests()
 		top_srcdir="$src" INSTALL_PATH="$stage/kselftest" FORCE_TARGETS=1 \
 		install
 	[ "$tree" = ours ] && filter_upstream_log "$stage/kselftest/livepatch-upstream"
+	# As modules_install does with INSTALL_MOD_STRIP=1: the DWARF goes,
+	# the BTF stays.
+	find "$stage/kselftest" -name '*.ko' -exec "${CROSS}strip" --strip-debug {} +
 	return 0
 }
 

@@ -15,10 +15,12 @@ set -e
 
 # libxxhash-dev and patchutils: the vanilla tree's klp-build (objtool
 # builds its "klp" subcommand only with xxhash; klp-build runs recountdiff).
+# dwarves: pahole, which turns the x86_64 kernels' DWARF into the BTF that
+# BPF trampolines need (the hammer's BPF sharer).
 PACKAGES=(build-essential flex bison bc libelf-dev
 	  libssl-dev cpio xz-utils gzip ccache qemu-system-x86 busybox-static
 	  kmod procps rsync python3 git diffutils gawk findutils util-linux
-	  coreutils libxxhash-dev patchutils)
+	  coreutils libxxhash-dev patchutils dwarves)
 [ "$WB_ARCH" = s390x ] && PACKAGES+=(gcc-s390x-linux-gnu libc6-dev-s390x-cross
 				      qemu-system-misc)
 

@@ -173,6 +173,23 @@ klp_require_tracefs()
 		klp_skip "no tracefs at $KLP_TRACEFS"
 }
 
+# klp_tracer_reset: no tracer, no function filter, an empty trace.
+klp_tracer_reset()
+{
+	echo nop > "$KLP_TRACEFS/current_tracer"
+	echo > "$KLP_TRACEFS/set_ftrace_filter"
+	echo > "$KLP_TRACEFS/trace"
+}
+
+# klp_kprobe_event_remove NAME: disable and remove the kprobe event NAME,
+# if there is one.
+klp_kprobe_event_remove()
+{
+	[ -e "$KLP_TRACEFS/events/kprobes/$1/enable" ] || return 0
+	echo 0 > "$KLP_TRACEFS/events/kprobes/$1/enable"
+	echo "-:$1" >> "$KLP_TRACEFS/kprobe_events"
+}
+
 # klp_jump_target FUNC: the function that the call site of FUNC jumps to,
 # as enabled_functions shows it, or nothing while calls of FUNC go
 # through ftrace's trampoline.

@@ -56,22 +56,8 @@ klp_on_cleanup "rm -rf '$dir'"
 ln -s "$ko" "$dir/ftrace_jmp.ko"
 KLP_MOD_DIR=$dir
 
-reset_tracer()
-{
-	echo nop > "$T/current_tracer"
-	echo > "$T/set_ftrace_filter"
-	echo > "$T/trace"
-}
-
-remove_probe()
-{
-	[ -e "$T/events/kprobes/$PROBE/enable" ] || return 0
-	echo 0 > "$T/events/kprobes/$PROBE/enable"
-	echo "-:$PROBE" >> "$T/kprobe_events"
-}
-
-klp_on_cleanup reset_tracer
-klp_on_cleanup remove_probe
+klp_on_cleanup klp_tracer_reset
+klp_on_cleanup "klp_kprobe_event_remove $PROBE"
 klp_on_cleanup "klp_unload ftrace_jmp"
 
 # assert_calls WHAT VARIANT JUMP: a call runs body VARIANT, and the site
@@ -96,14 +82,14 @@ assert_calls "variant 2 with the function tracer" 2 ""
 assert_write_ok "variant 1 with the function tracer" "$SYS/variant" 1
 assert_calls "variant 1 with the function tracer" 1 ""
 assert_true "the trace shows the calls of $FUNC" grep -q "$FUNC" "$T/trace"
-reset_tracer
+klp_tracer_reset
 assert_calls "variant 1 after the tracer" 1 ftrace_jmp_sample_a
 
 if [ -e "$T/kprobe_events" ]; then
 	assert_append_ok "kprobe event on $FUNC" "$T/kprobe_events" "p:$PROBE $FUNC"
 	assert_write_ok "kprobe event enabled" "$T/events/kprobes/$PROBE/enable" 1
 	assert_calls "variant 1 with the kprobe event" 1 ""
-	remove_probe
+	klp_kprobe_event_remove $PROBE
 	assert_calls "variant 1 after the kprobe event" 1 ftrace_jmp_sample_a
 fi
 assert_write_ok "variant 0" "$SYS/variant" 0
@@ -115,7 +101,7 @@ for i in $(seq $FLIPS); do
 	case $((i % 8)) in
 	2) echo $FUNC > "$T/set_ftrace_filter"
 	   echo function > "$T/current_tracer" ;;
-	5) reset_tracer ;;
+	5) klp_tracer_reset ;;
 	esac
 	for v in 1 0 2 0; do
 		if ! klp_write "$SYS/variant" $v; then
@@ -124,7 +110,7 @@ for i in $(seq $FLIPS); do
 		fi
 	done
 done
-reset_tracer
+klp_tracer_reset
 assert_write_ok "the threads stop" "$SYS/threads" 0
 read -r _ calls _ orig _ a _ b < "$SYS/counts"
 klp_info "after $FLIPS rounds of flips: calls $calls, bodies $orig + $a + $b"

@@ -48,23 +48,9 @@ grep -qx "$FUNC" "$T/available_filter_functions" ||
 
 original=$(cat /proc/cmdline)
 
-reset_tracer()
-{
-	echo nop > "$T/current_tracer"
-	echo > "$T/set_ftrace_filter"
-	echo > "$T/trace"
-}
-
-remove_probe()
-{
-	[ -e "$PROBE_ENABLE" ] || return 0
-	echo 0 > "$PROBE_ENABLE"
-	echo "-:$PROBE" >> "$T/kprobe_events"
-}
-
-klp_on_cleanup reset_tracer
-klp_on_cleanup remove_probe
-remove_probe 2>/dev/null
+klp_on_cleanup klp_tracer_reset
+klp_on_cleanup "klp_kprobe_event_remove $PROBE"
+klp_kprobe_event_remove $PROBE 2>/dev/null
 
 # probe_hits: how often the kprobe event fired.
 probe_hits()
@@ -98,7 +84,7 @@ assert_file_content /proc/cmdline "$PATCHED" \
 assert_true "the trace shows a call of $FUNC" \
 	grep -q "$FUNC" "$T/trace"
 assert_jump "no jump while the function tracer traces $FUNC" ""
-reset_tracer
+klp_tracer_reset
 assert_file_content "$T/current_tracer" nop "the tracer is back to nop"
 assert_file_content /proc/cmdline "$PATCHED" \
 	"/proc/cmdline is still patched after tracing"

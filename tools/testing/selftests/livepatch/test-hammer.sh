@@ -5,7 +5,7 @@
 # calling the inner one twice (test_klp_hammer_target), are called all
 # the time by kthreads, an hrtimer, on x86_64 an NMI, and user processes
 # reading a /proc file (test_klp_hammer), while KLP_STRESS_CYCLES cycles
-# (default 8, 4 on s390x) of these steps run:
+# (default 10, 4 on s390x) of these steps run:
 #
 #   test_klp_hammer_p1  enable: variant 1 of both functions
 #   test_klp_hammer_p2  stack: variant 2 on variant 1; in every third
@@ -18,8 +18,9 @@
 #   disable p3          back to variant 0
 #
 # An ftrace user shares the call sites in each cycle, in turn the function
-# tracer, a kprobe event, the function graph tracer or none; it comes
-# before the first patch or after it, and goes after the second.
+# tracer, a kprobe event, the function graph tracer, a BPF fexit program
+# (where the kernel has BTF: test_klp-fexit) or none; it comes before the
+# first patch or after it (every other cycle), and goes after the second.
 #
 # Checked in every cycle:
 #  - no call mixed universes: each variant of the outer function returns
@@ -52,6 +53,7 @@ OUTER=test_klp_hammer_outer
 INNER=test_klp_hammer_inner
 STATS=/sys/module/$DRV/parameters/stats
 HAMMER=$KLP_DIR/test_klp-hammer
+FEXIT=$KLP_DIR/test_klp-fexit
 NR_USERS=2
 NR_KTHREADS=2
 CALLERS="kthread timer user"
@@ -64,7 +66,7 @@ if [ -n "${KLP_STRESS_CYCLES:-}" ]; then
 elif [ "$(uname -m)" = s390x ]; then
 	CYCLES=4
 else
-	CYCLES=8
+	CYCLES=10
 fi
 
 klp_setup $DRV $TGT $P1 $P2 $P3
@@ -261,7 +263,11 @@ if [ -e "$T/available_tracers" ] && [ "$(cat "$T/current_tracer")" = nop ]; then
 	grep -qw function "$T/available_tracers" && sharers+=(function)
 	[ -e "$T/kprobe_events" ] && sharers+=(kprobe)
 	grep -qw function_graph "$T/available_tracers" && sharers+=(function_graph)
+	# A kernel with BTF has BPF trampolines: they must share the sites too.
+	[ -e /sys/kernel/btf/vmlinux ] && sharers+=(fexit)
 fi
+fexit_pid=''
+fexit_runs=''
 klp_info "ftrace users that share the call sites: ${sharers[*]}"
 
 # shellcheck disable=SC2317 # also run by klp_cleanup
@@ -269,16 +275,27 @@ sharer_stop()
 {
 	case $1 in
 	function|function_graph)
-		echo nop > "$T/current_tracer"
-		echo > "$T/set_ftrace_filter"
-		echo > "$T/trace"
+		klp_tracer_reset
 		;;
 	kprobe)
-		[ -e "$T/events/kprobes/$PROBE/enable" ] || return 0
-		echo 0 > "$T/events/kprobes/$PROBE/enable"
-		echo "-:$PROBE" >> "$T/kprobe_events"
+		klp_kprobe_event_remove $PROBE
+		;;
+	fexit)
+		[ -n "$fexit_pid" ] || return 0
+		# The program detaches when it exits.
+		kill "$fexit_pid" 2>/dev/null
+		wait "$fexit_pid" 2>/dev/null ||
+			klp_oops "test_klp-fexit failed: $(cat "$fexit_runs.err" 2>/dev/null)"
+		fexit_pid=''
+		rm -f "$fexit_runs" "$fexit_runs.err"
 		;;
 	esac
+}
+
+# shellcheck disable=SC2317 # run through klp_poll_ms
+fexit_attached()
+{
+	[ -s "$fexit_runs" ] || ! kill -0 "$fexit_pid" 2>/dev/null
 }
 
 sharer_start()
@@ -297,6 +314,17 @@ sharer_start()
 			klp_oops "kprobe event $PROBE on $OUTER does not start"
 		fi
 		;;
+	fexit)
+		fexit_runs=/tmp/klp-fexit.$$
+		rm -f "$fexit_runs"
+		"$FEXIT" $TGT $OUTER "$fexit_runs" 2> "$fexit_runs.err" &
+		fexit_pid=$!
+		klp_poll_ms $KLP_PROGRESS_MS fexit_attached
+		if [ ! -s "$fexit_runs" ]; then
+			klp_oops "BPF fexit on $OUTER does not start:" \
+				"$(cat "$fexit_runs.err" 2>/dev/null)"
+		fi
+		;;
 	esac
 }
 
@@ -311,6 +339,9 @@ sharer_saw()
 	kprobe)
 		awk -v p="$PROBE" '$1 == p && $2 > 0 { found = 1 }
 			END { exit !found }' "$T/kprobe_profile"
+		;;
+	fexit)
+		[ "$(cat "$fexit_runs" 2>/dev/null)" -gt 0 ] 2>/dev/null
 		;;
 	*)
 		true
@@ -342,7 +373,7 @@ jumps_to()
 	fi
 	case $2 in
 	function|function_graph) outer='' inner='' ;;
-	kprobe) outer='' ;;
+	kprobe|fexit) outer='' ;;
 	esac
 	jumps $OUTER "$outer"
 	jumps $INNER "$inner"
@@ -367,7 +398,7 @@ remove_patches()
 klp_on_cleanup "rmmod $TGT 2>/dev/null; true"
 klp_on_cleanup klp_kill_bg
 klp_on_cleanup remove_patches
-klp_on_cleanup "sharer_stop function; sharer_stop kprobe"
+klp_on_cleanup "sharer_stop function; sharer_stop kprobe; sharer_stop fexit"
 
 # --- The callers.
 klp_load_mod $DRV || klp_finish
@@ -391,7 +422,7 @@ start=$(klp_now_ms)
 for klp_cycle in $(seq "$CYCLES"); do
 	before=$klp_failures
 	sharer=${sharers[klp_cycle % ${#sharers[@]}]}
-	early=$(( (klp_cycle / ${#sharers[@]}) % 2 ))
+	early=$((klp_cycle % 2))
 
 	[ $early = 1 ] && sharer_start "$sharer"
 	klp_cycle_load $P1
