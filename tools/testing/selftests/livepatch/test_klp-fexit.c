@@ -26,12 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
+#include "../kselftest.h"
 
 static int sys_bpf(int cmd, union bpf_attr *attr)
 {
@@ -229,6 +224,7 @@ int main(int argc, char *argv[])
 	int btf_fd = 0, prog_fd, link_fd, stats_fd;
 	struct timespec tick = { 0, 20 * 1000 * 1000 };
 	char log[4096] = "";
+	sigset_t stop;
 	union bpf_attr attr;
 	long id;
 
@@ -275,7 +271,7 @@ int main(int argc, char *argv[])
 	attr.prog_type = BPF_PROG_TYPE_TRACING;
 	attr.expected_attach_type = BPF_TRACE_FEXIT;
 	attr.insns = (__u64)(uintptr_t)insns;
-	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.insn_cnt = ARRAY_SIZE(insns);
 	attr.license = (__u64)(uintptr_t)"GPL";
 	attr.attach_btf_id = id;
 	attr.attach_btf_obj_fd = btf_fd;
@@ -299,15 +295,16 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	while (!stop) {
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	do {
 		if (write_count(file, run_count(prog_fd))) {
 			fprintf(stderr, "%s: %s\n", file, strerror(errno));
 			return 1;
 		}
-		nanosleep(&tick, NULL);
-	}
+	} while (sigtimedwait(&stop, NULL, &tick) < 0);
 	close(link_fd);
 	close(prog_fd);
 	close(stats_fd);
