@@ -203,8 +203,16 @@ stage_kselftests()
 		install
 	[ "$tree" = ours ] && filter_upstream_log "$stage/kselftest/livepatch-upstream"
 	# As modules_install does with INSTALL_MOD_STRIP=1: the DWARF goes,
-	# the BTF stays.
-	find "$stage/kselftest" -name '*.ko' -exec "${CROSS}strip" --strip-debug {} +
+	# the BTF stays.  Not from live patches: strip renumbers the symbol
+	# table, and binutils 2.40 renumbers one relocation section per
+	# section they apply to: .klp.rela.vmlinux..text next to .rela.text
+	# keeps the old indices (s390x: "relocation 0: no symbol 49").
+	local ko
+	find "$stage/kselftest" -name '*.ko' -print0 |
+		while IFS= read -r -d '' ko; do
+			[ "$(modinfo -F livepatch "$ko" 2>/dev/null)" = Y ] ||
+				"${CROSS}strip" --strip-debug "$ko"
+		done
 	return 0
 }
 
