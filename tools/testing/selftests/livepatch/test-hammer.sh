@@ -34,13 +34,13 @@
 #    no other (the counters of variant N grow, those of the others stand);
 #  - with the target gone, no call is in flight, so the counters add up:
 #    the calls made are the calls of the outer variants, each inner variant
-#    ran twice as often as its outer one (no call lost or doubled);
+#    ran twice as often as its outer one, but for the inner calls that a
+#    forced transition crossed (no call lost or doubled);
 #  - where ftrace has jump targets (x86_64, s390x), the call sites jump to the
 #    variant in steady state, and not while another ftrace user shares
 #    them; the sharer sees the calls.
 #
 # Only the failures are reported one by one; the cycles are counted.
-# BPF programs are not among the sharers.
 
 . "$(dirname "$0")/functions.sh"
 
