@@ -16,13 +16,12 @@ set -e
 # libxxhash-dev and patchutils: the vanilla tree's klp-build (objtool
 # builds its "klp" subcommand only with xxhash; klp-build runs recountdiff).
 # dwarves: pahole, which turns the x86_64 kernels' DWARF into the BTF that
-# BPF trampolines need (the hammer's BPF sharer).
+# BPF trampolines need (the hammer's BPF sharer).  QEMU: install-qemu.sh.
 PACKAGES=(build-essential flex bison bc libelf-dev
-	  libssl-dev cpio xz-utils gzip ccache qemu-system-x86 busybox-static
+	  libssl-dev cpio xz-utils gzip ccache busybox-static
 	  kmod procps rsync python3 git diffutils gawk findutils util-linux
 	  coreutils libxxhash-dev patchutils dwarves)
-[ "$WB_ARCH" = s390x ] && PACKAGES+=(gcc-s390x-linux-gnu libc6-dev-s390x-cross
-				      qemu-system-misc)
+[ "$WB_ARCH" = s390x ] && PACKAGES+=(gcc-s390x-linux-gnu libc6-dev-s390x-cross)
 
 # The s390x guest's userspace: busybox, bash and the GNU tools of
 # mkinitramfs.sh's TOOLS with every library they need.  Downloaded, never
@@ -110,6 +109,7 @@ assemble()
 }
 
 step "installing packages" install_packages
+step "installing QEMU" "$WB_DIR/install-qemu.sh"
 [ "$WB_ARCH" = x86_64 ] ||
 	step "fetching $WB_ARCH guest packages" fetch_guest_debs
 step "fetching $SOURCE_PACKAGE $SOURCE_VERSION" "$WB_DIR/fetch-source.sh"
