@@ -143,23 +143,27 @@ runs()
 # variant A, inner variant B).
 adds_up()
 {
-	local id sum=0 want kv a b
+	local id sum=0 kv a b
+	local -a want
 
 	read_stats
 	for id in 0 1 2 3; do
 		sum=$((sum + ${S[outer$id]:-0}))
-		want=$((2 * ${S[outer$id]:-0}))
-		for kv in "${!S[@]}"; do
-			[[ $kv = cross* ]] || continue
-			a=${kv#cross}
-			b=${a#*_}
-			a=${a%_*}
-			[ "$a" = "$id" ] && want=$((want - S[$kv]))
-			[ "$b" = "$id" ] && want=$((want + S[$kv]))
-		done
-		[ "${S[inner$id]:-0}" = "$want" ] ||
+		want[id]=$((2 * ${S[outer$id]:-0}))
+	done
+	for kv in "${!S[@]}"; do
+		[[ $kv = cross* ]] || continue
+		a=${kv#cross}
+		b=${a#*_}
+		a=${a%_*}
+		[[ $a$b = [0-3][0-3] ]] || { klp_oops "unknown counter $kv"; continue; }
+		want[a]=$((want[a] - S[$kv]))
+		want[b]=$((want[b] + S[$kv]))
+	done
+	for id in 0 1 2 3; do
+		[ "${S[inner$id]:-0}" = "${want[id]}" ] ||
 			klp_oops "variant $id: ${S[inner$id]:-?} inner calls for" \
-				"${S[outer$id]:-?} outer ones, $want expected"
+				"${S[outer$id]:-?} outer ones, ${want[id]} expected"
 	done
 	[ "${S[calls]:-}" = "$sum" ] ||
 		klp_oops "${S[calls]:-?} calls made, $sum calls of the outer variants"
@@ -177,16 +181,25 @@ disable()
 	rmmod "$1" 2>/dev/null || klp_oops "rmmod $1 failed"
 }
 
+# hold_tasks PATCH: make the tasks that call the outer function of PATCH
+# wait in it, return once one does.  held_before: how many had waited
+# before (not printed: klp_oops must count in this shell).
+hold_tasks()
+{
+	held_before=$(klp_param "$1" holds)
+	held_before=${held_before:-0}
+	klp_write "/sys/module/$1/parameters/hold" 1
+	klp_poll_ms $KLP_PROGRESS_MS klp_counter_above "$1" holds "$held_before" ||
+		klp_oops "$1: no task waits in its outer function"
+}
+
 # reverse PATCH: tasks wait in the outer function of PATCH, which holds
 # up its disabling; the transition is reversed, the tasks go on.
 reverse()
 {
-	local p=$1 holds
+	local p=$1
 
-	holds=$(klp_param "$p" holds)
-	klp_write "/sys/module/$p/parameters/hold" 1
-	klp_poll_ms $KLP_PROGRESS_MS klp_counter_above "$p" holds "${holds:-0}" ||
-		klp_oops "$p: no task waits in its outer function"
+	hold_tasks "$p"
 	klp_write "$KLP_SYSFS/$p/enabled" 0 || klp_oops "disabling $p failed: $KLP_ERR"
 	klp_in_transition "$p" ||
 		klp_oops "$p: the disabling is not held up by the waiting tasks"
@@ -211,10 +224,8 @@ force_stack()
 	read_stats
 	m0=${S[mixed]:-0}
 	c0=${S[cross1_2]:-0}
-	h0=$(klp_param $P1 holds)
-	klp_write "/sys/module/$P1/parameters/hold" 1
-	klp_poll_ms $KLP_PROGRESS_MS klp_counter_above $P1 holds "${h0:-0}" ||
-		klp_oops "$P1: no task waits in its outer function"
+	hold_tasks $P1
+	h0=$held_before
 	forcing=1
 	insmod "$KLP_MOD_DIR/$P2.ko" 2>/dev/null || klp_oops "insmod $P2 failed"
 	klp_in_transition $P2 || klp_oops "$P2: not held up by the waiting tasks"
