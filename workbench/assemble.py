@@ -38,7 +38,7 @@ import sys
 import tempfile
 
 KERNEL_ROOTS = ("Documentation", "arch", "include", "kernel", "samples",
-                "tools")
+                "scripts", "tools")
 AUTHOR = ("Livepatch Developers", "livepatch@localhost")
 DATE = "1733011200 +0000"	# fixed, so that the same input gives the same commits
 
