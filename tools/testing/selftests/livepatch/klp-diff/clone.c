@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fix changes a function that gcc only emits as a .constprop clone. */
-extern int printk(const char *fmt, ...);
+extern int log_msg(const char *fmt, ...);
 
 static int __attribute__((noinline)) scale(int value, int factor, int unused)
 {
 	if (value > 1000)
-		printk("scale: large value %d\n", value);
+		log_msg("large value %d\n", value);
 	return value * factor + 3;
 }
 

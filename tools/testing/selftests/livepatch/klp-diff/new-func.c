@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fix moves a check into a new function of its own. */
-extern int printk(const char *fmt, ...);
+extern int log_msg(const char *fmt, ...);
 extern int hw_read(int reg);
 
 int read_status(int reg)

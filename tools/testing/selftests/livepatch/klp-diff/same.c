@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The fix only changes comments and white space. */
-extern int printk(const char *fmt, ...);
+extern int log_msg(const char *fmt, ...);
 
 static int counter;
 
 int bump(int by)
 {
 	counter += by;
-	printk("bump: %d\n", counter);
+	log_msg("counter: %d\n", counter);
 	return counter;
 }

@@ -3,7 +3,7 @@
  * The fix changes a function with a static local variable: the local keeps
  * its meaning but gcc numbers it count.1 instead of count.0.
  */
-extern int printk(const char *fmt, ...);
+extern int log_msg(const char *fmt, ...);
 
 int tick(int x)
 {
