@@ -14,7 +14,8 @@ GUEST_ARCH := $(or $(ARCH_ARG),x86_64)
 # The kernel's own makefiles must not see our ARCH through MAKEFLAGS.
 WB := env -u MAKEFLAGS -u MAKELEVEL -u ARCH WB_ARCH=$(GUEST_ARCH) ./workbench/wb
 
-.PHONY: demo test test-vanilla gate shell bench stress bisect export check
+.PHONY: demo test test-vanilla gate shell bench stress bisect export check \
+	klp-show
 
 demo:
 	$(WB) demo
@@ -42,6 +43,11 @@ stress:
 
 bisect:
 	$(WB) bisect
+
+# FIX="a.patch b.patch": what a live patch of these fixes to our tree
+# replaces in our kernel, and why (scripts/livepatch/klp-build --show).
+klp-show:
+	$(WB) klp-show $(abspath $(FIX))
 
 export:
 	$(WB) export

@@ -1,0 +1,128 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Tests of scripts/livepatch/klp-build --show on a kernel built with
+# CONFIG_KLP_BUILD=y.
+#
+# usage: run.sh SRCTREE OBJTREE
+#
+# Each case is one or more fixes of the kernel's sources (CASE.patch, or
+# the patches listed below) and the output klp-build must print for them,
+# followed by "exit N", in CASE.expect (CASE.ARCH.expect where the
+# compiler's inlining makes it specific to an architecture).  After every
+# case the source tree and the build directory must be as they were: the
+# same "git status" of the tree, no file of the build directory newer
+# than the start of the case.
+
+set -u
+
+[ $# = 2 ] || { echo "usage: $0 SRCTREE OBJTREE" >&2; exit 1; }
+dir=$(cd "$(dirname "$0")" && pwd)
+srctree=$(cd "$1" && pwd) || exit 1
+objtree=$(cd "$2" && pwd) || exit 1
+klp_build=$srctree/scripts/livepatch/klp-build
+passed=0
+failed=0
+
+if grep -qx 'CONFIG_X86_64=y' "$objtree/.config"; then
+	arch=x86_64
+elif grep -qx 'CONFIG_S390=y' "$objtree/.config"; then
+	arch=s390x
+else
+	arch=unknown
+fi
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+pass()
+{
+	echo "ok - $1"
+	passed=$((passed + 1))
+}
+
+fail()
+{
+	echo "not ok - $1"
+	failed=$((failed + 1))
+}
+
+tree_state()
+{
+	git -C "$srctree" status --porcelain 2>/dev/null
+}
+
+# run_case NAME PATCH...: klp-build's output and exit status are the
+# expected ones, and the tree and the build directory are untouched.
+run_case()
+{
+	local name=$1 expect=$dir/$1.expect before changed
+	local -a fixes=()
+
+	shift
+	for p in "$@"; do
+		fixes+=("$dir/$p")
+	done
+	[ -f "$dir/$name.$arch.expect" ] && expect=$dir/$name.$arch.expect
+	before=$(tree_state)
+	touch "$tmp/stamp"
+	sleep 1
+	"$klp_build" --show O="$objtree" "${fixes[@]}" > "$tmp/out" 2> "$tmp/err"
+	echo "exit $?" >> "$tmp/out"
+	if ! diff -u "$expect" "$tmp/out" > "$tmp/diff"; then
+		fail "$name"
+		sed 's/^/# /' "$tmp/diff" "$tmp/err"
+		return
+	fi
+	changed=$(find "$objtree" -newer "$tmp/stamp" -print -quit)
+	if [ "$(tree_state)" != "$before" ] || [ -n "$changed" ]; then
+		fail "$name: the tree or the build directory changed${changed:+: $changed}"
+		return
+	fi
+	pass "$name"
+}
+
+# check_error NAME STATUS MESSAGE ARGS...: klp-build fails as it should.
+check_error()
+{
+	local name=$1 status=$2 message=$3 rc
+
+	shift 3
+	"$klp_build" "$@" > "$tmp/out" 2> "$tmp/err"
+	rc=$?
+	if [ "$rc" = "$status" ] && grep -q -- "$message" "$tmp/err"; then
+		pass "$name"
+	else
+		fail "$name"
+		echo "# exit $rc, stderr:"
+		sed 's/^/# /' "$tmp/err"
+	fi
+}
+
+# A function of vmlinux that prints to /proc.
+run_case proc-string proc-string.patch
+# Lines added above the WARN()s of a file change no function.
+run_case line-shift line-shift.patch
+# A helper that the compiler inlines: its callers change.
+run_case inline inline.patch
+# A function of a module.
+run_case module module.patch
+# A header: the objects that include it are compared.
+run_case header header.patch
+# Two fixes at once.
+run_case two-fixes proc-string.patch module.patch
+# What a live patch cannot carry.
+run_case init init.patch
+run_case data data.patch
+run_case module-data module-data.patch
+run_case asm asm.patch
+run_case new-file new-file.patch
+
+check_error usage 1 "usage: klp-build" --show
+check_error no-show 1 "only --show" O="$objtree" "$dir/proc-string.patch"
+check_error stale 1 "does not apply" --show O="$objtree" "$dir/stale.patch"
+check_error no-build 1 "not a configured kernel build" --show O="$tmp" \
+	"$dir/proc-string.patch"
+
+echo "klp-build: $passed passed, $failed failed"
+[ "$failed" = 0 ]
