@@ -52,14 +52,16 @@ tree_state()
 	git -C "$srctree" status --porcelain 2>/dev/null
 }
 
-# run_case NAME PATCH...: klp-build's output and exit status are the
-# expected ones, and the tree and the build directory are untouched.
+# run_case NAME [PATCH...]: klp-build's output and exit status for the
+# fixes (NAME.patch by default) are the expected ones, and the tree and
+# the build directory are untouched.
 run_case()
 {
 	local name=$1 expect=$dir/$1.expect before changed
 	local -a fixes=()
 
 	shift
+	[ $# = 0 ] && set -- "$name.patch"
 	for p in "$@"; do
 		fixes+=("$dir/$p")
 	done
@@ -100,23 +102,23 @@ check_error()
 }
 
 # A function of vmlinux that prints to /proc.
-run_case proc-string proc-string.patch
+run_case proc-string
 # Lines added above the WARN()s of a file change no function.
-run_case line-shift line-shift.patch
+run_case line-shift
 # A helper that the compiler inlines: its callers change.
-run_case inline inline.patch
+run_case inline
 # A function of a module.
-run_case module module.patch
+run_case module
 # A header: the objects that include it are compared.
-run_case header header.patch
+run_case header
 # Two fixes at once.
 run_case two-fixes proc-string.patch module.patch
 # What a live patch cannot carry.
-run_case init init.patch
-run_case data data.patch
-run_case module-data module-data.patch
-run_case asm asm.patch
-run_case new-file new-file.patch
+run_case init
+run_case data
+run_case module-data
+run_case asm
+run_case new-file
 
 check_error usage 1 "usage: klp-build" --show
 check_error no-show 1 "only --show" O="$objtree" "$dir/proc-string.patch"
