@@ -119,6 +119,7 @@ run_case data
 run_case module-data
 run_case asm
 run_case new-file
+run_case removed-file
 
 check_error usage 1 "usage: klp-build" --show
 check_error no-show 1 "only --show" O="$objtree" "$dir/proc-string.patch"
