@@ -629,7 +629,7 @@ static int read_relas(struct elf_file *f)
 		rsec = &f->secs[i];
 		if (rsec->sh.sh_type != SHT_RELA && rsec->sh.sh_type != SHT_REL)
 			continue;
-		if (rsec->sh.sh_info >= f->nr_secs)
+		if (!rsec->sh.sh_info || rsec->sh.sh_info >= f->nr_secs)
 			return file_error(f, "section %s: bad target section",
 					  rsec->name);
 		sec = &f->secs[rsec->sh.sh_info];
@@ -659,6 +659,32 @@ static int cmp_value(const void *a, const void *b)
 }
 
 /* List the functions and objects of each section, by address */
+/*
+ * A function without a size (assembly without .size) is compared up to the
+ * next symbol or the end of its section: as size 0 it would never differ.
+ */
+static void size_functions(struct section *sec)
+{
+	struct symbol *s;
+	GElf_Addr end;
+	size_t i, j;
+
+	for (i = 0; i < sec->nr_syms; i++) {
+		s = sec->syms[i];
+		if (s->class != CLASS_FUNC || s->sym.st_size)
+			continue;
+		end = sec->sh.sh_size;
+		for (j = i + 1; j < sec->nr_syms; j++) {
+			if (sec->syms[j]->sym.st_value > s->sym.st_value) {
+				end = sec->syms[j]->sym.st_value;
+				break;
+			}
+		}
+		if (end > s->sym.st_value)
+			s->sym.st_size = end - s->sym.st_value;
+	}
+}
+
 static int index_symbols(struct elf_file *f)
 {
 	struct section *sec;
@@ -687,6 +713,7 @@ static int index_symbols(struct elf_file *f)
 		if (sec->nr_syms)
 			qsort(sec->syms, sec->nr_syms, sizeof(*sec->syms),
 			      cmp_value);
+		size_functions(sec);
 	}
 	return 0;
 }
@@ -967,7 +994,14 @@ static bool same_target(const struct target *a, const struct target *b)
 	if (a->kind != b->kind || a->len != b->len || a->addend != b->addend ||
 	    memcmp(a->text, b->text, a->len))
 		return false;
-	return a->kind != TARGET_SYMBOL || a->sym->class == b->sym->class;
+	if (a->kind != TARGET_SYMBOL)
+		return true;
+	if (a->sym->class != b->sym->class)
+		return false;
+	/* Paired symbols: the same one, whatever their numeric suffixes */
+	if (a->sym->twin || b->sym->twin)
+		return a->sym->twin == b->sym;
+	return true;
 }
 
 /* Append @len bytes of @s to @buf as a quoted C string, cut at SHOW_MAX */
@@ -1064,6 +1098,9 @@ static bool same_bytes(const struct blob *a, const struct blob *b,
 
 	if (a->sec->sh.sh_type == SHT_NOBITS)
 		return true;
+	/* Sections whose content is not read compare by size alone */
+	if (!section_bytes(a->sec) || !section_bytes(b->sec))
+		return section_bytes(a->sec) == section_bytes(b->sec);
 	pa = section_bytes(a->sec) + a->start;
 	pb = section_bytes(b->sec) + b->start;
 
@@ -1674,7 +1711,31 @@ static int report_data(const struct elf_file *orig,
 	}
 }
 
-/* Match the functions or the writable objects of two files and report */
+/*
+ * Pair the symbols of @class of two files.  All classes are paired before
+ * any content is compared: a reference to a local symbol is the same only
+ * if it goes to the symbol's twin, so that a call that moves from one
+ * clone to another ("foo.constprop.0" to "foo.constprop.1") is a change.
+ */
+static int match_class(struct elf_file *orig, struct elf_file *patched,
+		       enum sym_class class)
+{
+	struct symbol **a, **b;
+	size_t na, nb;
+
+	if (collect_symbols(orig, class, &a, &na))
+		return -1;
+	if (collect_symbols(patched, class, &b, &nb)) {
+		free(a);
+		return -1;
+	}
+	match_symbols(a, na, b, nb);
+	free(b);
+	free(a);
+	return 0;
+}
+
+/* Report on the functions or the writable objects of two matched files */
 static int diff_symbols(struct elf_file *orig, struct elf_file *patched,
 			enum sym_class class, struct report *rep, bool verbose)
 {
@@ -1686,7 +1747,6 @@ static int diff_symbols(struct elf_file *orig, struct elf_file *patched,
 		return -1;
 	if (collect_symbols(patched, class, &b, &nb))
 		goto out_a;
-	match_symbols(a, na, b, nb);
 
 	for (i = 0; i < nb; i++) {
 		if (class == CLASS_FUNC ?
@@ -1746,6 +1806,10 @@ int main(int argc, char **argv)
 	}
 
 	match_tables(&orig, &patched);
+	if (match_class(&orig, &patched, CLASS_FUNC) ||
+	    match_class(&orig, &patched, CLASS_DATA) ||
+	    match_class(&orig, &patched, CLASS_RODATA))
+		goto out_patched;
 	if (diff_symbols(&orig, &patched, CLASS_FUNC, &rep, verbose) ||
 	    diff_symbols(&orig, &patched, CLASS_DATA, &rep, verbose))
 		goto out_report;

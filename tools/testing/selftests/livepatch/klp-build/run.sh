@@ -20,7 +20,8 @@ set -u
 dir=$(cd "$(dirname "$0")" && pwd)
 srctree=$(cd "$1" && pwd) || exit 1
 objtree=$(cd "$2" && pwd) || exit 1
-klp_build=$srctree/scripts/livepatch/klp-build
+# KLP_BUILD: another klp-build to test than the tree's own.
+klp_build=${KLP_BUILD:-$srctree/scripts/livepatch/klp-build}
 passed=0
 failed=0
 
@@ -111,6 +112,11 @@ run_case inline
 run_case module
 # A header: the objects that include it are compared.
 run_case header
+# A header that another one includes by a path relative to itself
+# ("../x.h"), used by a driver of the x86_64 test kernel only.
+run_case header-relative
+# A C file that another one includes (kernel/sched/build_policy.c).
+run_case included-c
 # Two fixes at once.
 run_case two-fixes proc-string.patch module.patch
 # What a live patch cannot carry.
