@@ -15,7 +15,7 @@ GUEST_ARCH := $(or $(ARCH_ARG),x86_64)
 WB := env -u MAKEFLAGS -u MAKELEVEL -u ARCH WB_ARCH=$(GUEST_ARCH) ./workbench/wb
 
 .PHONY: demo test test-vanilla gate shell bench stress bisect export check \
-	klp-show
+	klp-show klp-build
 
 demo:
 	$(WB) demo
@@ -48,6 +48,12 @@ bisect:
 # replaces in our kernel, and why (scripts/livepatch/klp-build --show).
 klp-show:
 	$(WB) klp-show $(abspath $(FIX))
+
+# FIX="a.patch b.patch": build the live patch of these fixes to our tree
+# for our kernel (scripts/livepatch/klp-build); "make shell" has it in
+# /root/klp-build.
+klp-build:
+	$(WB) klp-build $(abspath $(FIX))
 
 export:
 	$(WB) export

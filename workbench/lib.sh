@@ -90,6 +90,13 @@ build_dir()
 	echo "$WB_CACHE/build/$1-$WB_ARCH${WB_FLAVOR:+-$WB_FLAVOR}"
 }
 
+# Where "wb klp-build" writes the live patches it builds for our kernel,
+# which the guest of our kernel gets in /root/klp-build.
+klp_build_dir()
+{
+	echo "$WB_CACHE/klp-build/$WB_ARCH"
+}
+
 kernel_release()
 {
 	cat "$(build_dir "$1")/include/config/kernel.release"

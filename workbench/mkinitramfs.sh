@@ -247,6 +247,17 @@ stage_klpctl()
 	install -D -m 755 "$tmp/klpctl" "$stage/usr/sbin/klpctl"
 }
 
+# The live patches "wb klp-build" built for our kernel.
+stage_klp_build()
+{
+	local dir
+	dir=$(klp_build_dir)
+	rm -rf "$stage/root/klp-build"
+	compgen -G "$dir/*.ko" > /dev/null || return 0
+	mkdir -p "$stage/root/klp-build"
+	cp "$dir"/*.ko "$stage/root/klp-build/"
+}
+
 pack()
 {
 	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) |
@@ -260,4 +271,5 @@ step "installing $tree modules into the guest" stage_modules
 	step "building and installing $tree livepatch kselftests" stage_kselftests
 [ "$tree" = base ] || step "building benchmark modules ($tree)" stage_bench
 [ -d "$src/tools/livepatch" ] && step "building klpctl ($tree)" stage_klpctl
+[ "$tree" = ours ] && step "adding the live patches of make klp-build" stage_klp_build
 step "packing initramfs ($tree)" pack

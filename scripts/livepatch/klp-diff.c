@@ -3,6 +3,8 @@
  * klp-diff - tell which functions a live patch has to replace
  *
  * Usage: klp-diff [-v] ORIG.o PATCHED.o
+ *        klp-diff -o OUT.o -m MAP -t LINKED -s Module.symvers -n OBJECT
+ *                 -p PREFIX ORIG.o PATCHED.o
  *
  * ORIG.o and PATCHED.o are two builds of one translation unit, before and
  * after a source fix, both compiled with -ffunction-sections and
@@ -17,9 +19,11 @@
  * "foo.isra").  A reference into a mergeable string section stands for the
  * string, so a string that only moves is the same and a string whose text
  * changed is not.  A reference to a section plus an offset stands for the
- * symbol defined there; where there is none, a reference into code stands
- * for the section name and the offset, and one into data for the table entry
- * found there, compared by content wherever it moved.  Read-only data that a
+ * symbol defined there; where there is none, a reference into data stands
+ * for the table entry found there, and one into code that no symbol covers
+ * (the replacement instructions of alternatives) for the piece of code up
+ * to the next place referred to, both compared by content wherever they
+ * moved.  Read-only data that a
  * function references is compared by content too, and so are the entries of
  * tables such as __jump_table or __ex_table that describe its code.
  *
@@ -36,6 +40,9 @@
  *   same    NAME          with -v: a function that did not change
  *   gone    NAME          with -v: a function only in ORIG.o
  *
+ * With -o, the functions it reports as changed or new are also written to
+ * OUT.o for a live patch module of OBJECT, as klp-emit.c describes.
+ *
  * Exit status: 0 without refusals, 2 with at least one, 1 on errors.
  */
 
@@ -49,6 +56,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "klp-elf.h"
+
 #ifndef R_390_PC12DBL
 #define R_390_PC12DBL	62
 #define R_390_PLT12DBL	63
@@ -56,77 +65,9 @@
 #define R_390_PLT24DBL	65
 #endif
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-
 #define REASON_MAX	256	/* bytes of a reason, with its NUL */
 #define SHOW_MAX	40	/* bytes of a string shown in a reason */
 #define DEPTH_MAX	32	/* levels of read-only data followed */
-
-enum sym_class {
-	CLASS_OTHER,
-	CLASS_FUNC,
-	CLASS_RODATA,
-	CLASS_DATA,
-};
-
-/*
- * How a relocation type is applied: the size of the field it fills, the
- * bits of that field when not all of them (big-endian byte masks, for the
- * s390 12 and 20 bit displacements), and, for PC-relative types used in
- * code, how far the referenced address lies from symbol + addend.
- */
-struct reloc_howto {
-	unsigned char size;
-	signed char bias;
-	const unsigned char *mask;
-};
-
-struct rela {
-	GElf_Addr offset;
-	GElf_Sxword addend;
-	unsigned int type;
-	struct symbol *sym;	/* NULL for symbol index 0 */
-	const struct symbol *owner;	/* the function whose code it refers to */
-};
-
-struct section {
-	const char *name;
-	char *norm_name;
-	GElf_Shdr sh;
-	Elf_Data *data;		/* NULL for SHT_NOBITS and ignored sections */
-	struct rela *relas;	/* the relocations of this section, by offset */
-	size_t nr_relas;
-	struct symbol **syms;	/* functions and objects defined here, by value */
-	size_t nr_syms;
-	struct section *twin;	/* the same table in the other file */
-	bool ignored;
-};
-
-struct symbol {
-	const char *name;
-	char *norm_name;
-	GElf_Sym sym;
-	struct section *sec;	/* NULL when undefined, absolute or common */
-	size_t index;
-	enum sym_class class;
-	bool ignored;
-	struct symbol *twin;	/* the same symbol in the other file */
-	struct symbol *cold;	/* the .cold part of a function */
-	struct symbol *parent;	/* the function a .cold part belongs to */
-};
-
-struct elf_file {
-	const char *path;
-	int fd;
-	Elf *elf;
-	const struct reloc_howto *howtos;
-	size_t nr_howtos;
-	GElf_Half machine;
-	struct section *secs;
-	size_t nr_secs;
-	struct symbol *syms;
-	size_t nr_syms;
-};
 
 enum target_kind {
 	TARGET_NONE,		/* symbol index 0: an absolute value */
@@ -259,6 +200,11 @@ static const char * const ignored_section_names[] = {
 	"__mcount_loc",
 };
 
+/* Ignored sections whose entries for a function go with it into a patch */
+static const char * const carried_section_names[] = {
+	"__patchable_function_entries", "__mcount_loc",
+};
+
 /*
  * Symbols named after a counter, that only export or keep another, or that
  * mark the padding and the CFI preamble in front of a function.
@@ -268,7 +214,7 @@ static const char * const ignored_symbol_prefixes[] = {
 	"__pfx_", "__cfi_",
 };
 
-static int file_error(const struct elf_file *f, const char *fmt, ...)
+int file_error(const struct elf_file *f, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -285,7 +231,7 @@ static int elf_fail(const struct elf_file *f, const char *what)
 	return file_error(f, "%s: %s", what, elf_errmsg(-1));
 }
 
-static bool has_prefix(const char *s, const char *prefix)
+bool has_prefix(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
 }
@@ -353,7 +299,7 @@ static const struct reloc_howto *find_howto(const struct elf_file *f,
 	return &f->howtos[type];
 }
 
-static bool is_rodata_section(const struct section *sec)
+bool is_rodata_section(const struct section *sec)
 {
 	GElf_Xword flags = sec->sh.sh_flags;
 
@@ -363,7 +309,7 @@ static bool is_rodata_section(const struct section *sec)
 	return !(flags & SHF_WRITE) || has_prefix(sec->name, ".data.rel.ro");
 }
 
-static bool is_data_section(const struct section *sec)
+bool is_data_section(const struct section *sec)
 {
 	GElf_Xword flags = sec->sh.sh_flags;
 
@@ -371,13 +317,13 @@ static bool is_data_section(const struct section *sec)
 	       !(flags & SHF_EXECINSTR) && !is_rodata_section(sec);
 }
 
-static bool is_string_section(const struct section *sec)
+bool is_string_section(const struct section *sec)
 {
 	return (sec->sh.sh_flags & SHF_MERGE) &&
 	       (sec->sh.sh_flags & SHF_STRINGS) && sec->sh.sh_entsize;
 }
 
-static bool is_const_section(const struct section *sec)
+bool is_const_section(const struct section *sec)
 {
 	return (sec->sh.sh_flags & SHF_MERGE) &&
 	       !(sec->sh.sh_flags & SHF_STRINGS) && sec->sh.sh_entsize;
@@ -393,7 +339,7 @@ static const char *init_exit_reason(const struct symbol *s)
 }
 
 /* A symbol that only marks a place: a section symbol or a .L label */
-static bool is_anonymous(const struct symbol *s)
+bool is_anonymous(const struct symbol *s)
 {
 	unsigned char type = GELF_ST_TYPE(s->sym.st_info);
 
@@ -451,7 +397,11 @@ static int read_sections(struct elf_file *f)
 		if (!sec->norm_name)
 			return file_error(f, "out of memory");
 		sec->ignored = ignored_section(sec->name, &sec->sh);
-		if (sec->ignored || sec->sh.sh_type == SHT_NOBITS ||
+		sec->carried = in_list(sec->name, carried_section_names,
+				       ARRAY_SIZE(carried_section_names),
+				       false);
+		if ((sec->ignored && !sec->carried) ||
+		    sec->sh.sh_type == SHT_NOBITS ||
 		    sec->sh.sh_type == SHT_NULL)
 			continue;
 
@@ -633,7 +583,7 @@ static int read_relas(struct elf_file *f)
 			return file_error(f, "section %s: bad target section",
 					  rsec->name);
 		sec = &f->secs[rsec->sh.sh_info];
-		if (sec->ignored)
+		if (sec->ignored && !sec->carried)
 			continue;
 		if (rsec->sh.sh_type == SHT_REL)
 			return file_error(f, "section %s: REL relocations are not supported",
@@ -728,7 +678,7 @@ static bool covers(const struct symbol *s, GElf_Addr offset)
  * The function or object that covers @offset of @sec: of those that start
  * closest before it, the first in the order of cmp_value().
  */
-static struct symbol *symbol_at(const struct section *sec, GElf_Sxword offset)
+struct symbol *symbol_at(const struct section *sec, GElf_Sxword offset)
 {
 	size_t lo = 0, hi = sec->nr_syms, mid;
 	struct symbol *found = NULL, *s;
@@ -810,6 +760,66 @@ static void find_owners(struct elf_file *f)
 	}
 }
 
+static bool is_bare_code(const struct section *sec)
+{
+	return (sec->sh.sh_flags & SHF_EXECINSTR) && !sec->nr_syms &&
+	       !sec->ignored && sec->data;
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	GElf_Addr x = *(const GElf_Addr *)a, y = *(const GElf_Addr *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Code that no symbol covers, such as the replacement instructions of
+ * alternatives, is cut at the places other sections refer to: each piece
+ * is compared by content, as a table entry is, wherever it moved.
+ */
+static int find_refs(struct elf_file *f)
+{
+	const struct section *from;
+	struct section *sec;
+	const struct rela *r;
+	GElf_Sxword at;
+	GElf_Addr *refs;
+	size_t i, j, k;
+
+	for (i = 1; i < f->nr_secs; i++) {
+		from = &f->secs[i];
+		for (j = 0; j < from->nr_relas; j++) {
+			r = &from->relas[j];
+			if (!r->sym || !r->sym->sec || !is_bare_code(r->sym->sec))
+				continue;
+			sec = r->sym->sec;
+			at = (GElf_Sxword)r->sym->sym.st_value + r->addend +
+			     pc_bias(f, from, r->type);
+			if (at < 0 || (GElf_Xword)at >= sec->sh.sh_size)
+				continue;
+			refs = realloc(sec->refs, (sec->nr_refs + 1) *
+				       sizeof(*refs));
+			if (!refs)
+				return file_error(f, "out of memory");
+			sec->refs = refs;
+			sec->refs[sec->nr_refs++] = at;
+		}
+	}
+	for (i = 1; i < f->nr_secs; i++) {
+		sec = &f->secs[i];
+		if (!sec->nr_refs)
+			continue;
+		qsort(sec->refs, sec->nr_refs, sizeof(*sec->refs), cmp_addr);
+		for (j = k = 1; j < sec->nr_refs; j++) {
+			if (sec->refs[j] != sec->refs[k - 1])
+				sec->refs[k++] = sec->refs[j];
+		}
+		sec->nr_refs = k;
+	}
+	return 0;
+}
+
 static void free_symbols(struct elf_file *f)
 {
 	size_t i;
@@ -828,6 +838,7 @@ static void free_sections(struct elf_file *f)
 		free(f->secs[i].norm_name);
 		free(f->secs[i].relas);
 		free(f->secs[i].syms);
+		free(f->secs[i].refs);
 	}
 	free(f->secs);
 	f->secs = NULL;
@@ -872,6 +883,8 @@ static int open_file(struct elf_file *f, const char *path)
 		goto out_symbols;
 	link_cold_parts(f);
 	find_owners(f);
+	if (find_refs(f))
+		goto out_symbols;
 	return 0;
 
 out_symbols:
@@ -893,9 +906,21 @@ static void close_file(struct elf_file *f)
 	close(f->fd);
 }
 
+/* Where the piece of code without a symbol that starts at @offset ends */
+static GElf_Addr piece_end(const struct section *sec, GElf_Addr offset)
+{
+	size_t i;
+
+	for (i = 0; i < sec->nr_refs; i++) {
+		if (sec->refs[i] > offset)
+			return sec->refs[i];
+	}
+	return sec->sh.sh_size;
+}
+
 /* How far the referenced address lies from symbol + addend */
-static int pc_bias(const struct elf_file *f, const struct section *from,
-		   unsigned int type)
+int pc_bias(const struct elf_file *f, const struct section *from,
+	    unsigned int type)
 {
 	const struct reloc_howto *howto = find_howto(f, type);
 
@@ -977,12 +1002,16 @@ static void resolve_target(const struct elf_file *f, const struct section *from,
 	}
 	t->text = sec->norm_name;
 	t->len = strlen(sec->norm_name);
-	if ((sec->sh.sh_flags & SHF_EXECINSTR) || offset < 0 ||
-	    (GElf_Xword)offset > sec->sh.sh_size) {
+	if (offset < 0 || (GElf_Xword)offset > sec->sh.sh_size ||
+	    ((sec->sh.sh_flags & SHF_EXECINSTR) &&
+	     (!is_bare_code(sec) || (GElf_Xword)offset == sec->sh.sh_size))) {
 		t->kind = TARGET_SECTION;
 		t->addend = offset;
 	} else {
-		/* where it lies in the table does not matter, what it holds does */
+		/*
+		 * Where it lies in the table or among the pieces of code
+		 * without a symbol does not matter, what it holds does.
+		 */
 		t->kind = TARGET_ENTRY;
 		t->offset = offset;
 		t->addend = 0;
@@ -1167,7 +1196,9 @@ static bool data_blob(const struct elf_file *f, const struct target *t,
 	if (t->kind == TARGET_ENTRY) {
 		b->sec = t->sec;
 		b->start = t->offset;
-		b->size = entry_end(t->sec, t->offset) - t->offset;
+		b->size = (is_bare_code(t->sec) ?
+			   piece_end(t->sec, t->offset) :
+			   entry_end(t->sec, t->offset)) - t->offset;
 		return true;
 	}
 	return false;
@@ -1282,7 +1313,7 @@ static enum diff_kind compare_symbols(const struct elf_file *fa,
  * seen where the code itself did not change.  A run starts at a relocation
  * that refers to the function and ends at the first that refers to another.
  */
-static bool is_code_table(const struct section *sec)
+bool is_code_table(const struct section *sec)
 {
 	GElf_Xword flags = sec->sh.sh_flags;
 
@@ -1645,7 +1676,7 @@ static bool cold_changed(const struct elf_file *orig, const struct symbol *o,
 
 static int report_function(const struct elf_file *orig,
 			   const struct elf_file *patched,
-			   const struct symbol *p, struct report *rep,
+			   struct symbol *p, struct report *rep,
 			   bool verbose)
 {
 	const struct symbol *o = p->twin;
@@ -1660,6 +1691,7 @@ static int report_function(const struct elf_file *orig,
 			return add_record(rep, "refuse", p->name,
 					  "new function: %s", refusal);
 		describe_users(patched, p, users, sizeof(users));
+		p->included = true;
 		return add_record(rep, "new", p->name, "new function%s", users);
 	}
 	if (!refusal)
@@ -1683,6 +1715,7 @@ static int report_function(const struct elf_file *orig,
 		return verbose ? add_record(rep, "same", p->name, NULL) : 0;
 	if (refusal)
 		return add_record(rep, "refuse", p->name, "%s", refusal);
+	p->included = true;
 	return add_record(rep, "changed", p->name, "%s", reason);
 }
 
@@ -1769,24 +1802,51 @@ out_a:
 
 static void print_usage(void)
 {
-	fprintf(stderr, "usage: klp-diff [-v] ORIG.o PATCHED.o\n");
+	fprintf(stderr,
+		"usage: klp-diff [-v] ORIG.o PATCHED.o\n"
+		"       klp-diff -o OUT.o -m MAP -t LINKED -s Module.symvers -n OBJECT\n"
+		"                -p PREFIX ORIG.o PATCHED.o\n");
 }
 
 int main(int argc, char **argv)
 {
 	struct elf_file orig = { 0 }, patched = { 0 };
+	struct emit_opts emit = { 0 };
 	struct report rep = { 0 };
 	bool verbose = false;
 	int opt, ret = 1;
 
-	while ((opt = getopt(argc, argv, "v")) != -1) {
-		if (opt != 'v') {
+	while ((opt = getopt(argc, argv, "vo:m:t:s:n:p:")) != -1) {
+		switch (opt) {
+		case 'v':
+			verbose = true;
+			break;
+		case 'o':
+			emit.out = optarg;
+			break;
+		case 'm':
+			emit.map = optarg;
+			break;
+		case 't':
+			emit.target = optarg;
+			break;
+		case 's':
+			emit.symvers = optarg;
+			break;
+		case 'n':
+			emit.objname = optarg;
+			break;
+		case 'p':
+			emit.prefix = optarg;
+			break;
+		default:
 			print_usage();
 			return 1;
 		}
-		verbose = true;
 	}
-	if (argc - optind != 2) {
+	if (argc - optind != 2 ||
+	    (emit.out && (!emit.map || !emit.target || !emit.symvers ||
+			  !emit.objname || !emit.prefix))) {
 		print_usage();
 		return 1;
 	}
@@ -1816,6 +1876,8 @@ int main(int argc, char **argv)
 	if (print_report(&rep))
 		goto out_report;
 	ret = rep.refused ? 2 : 0;
+	if (!ret && emit.out)
+		ret = klp_emit(&orig, &patched, &emit);
 
 out_report:
 	free(rep.recs);

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Tests of scripts/livepatch/klp-build --show on a kernel built with
-# CONFIG_KLP_BUILD=y.
+# Tests of scripts/livepatch/klp-build on a kernel built with
+# CONFIG_KLP_BUILD=y: what --show prints, and the modules it builds
+# (test-klp-build.sh loads them in the kernel).
 #
 # usage: run.sh SRCTREE OBJTREE
 #
@@ -58,7 +59,7 @@ tree_state()
 # the build directory are untouched.
 run_case()
 {
-	local name=$1 expect=$dir/$1.expect before changed
+	local name=$1 expect=$dir/$1.expect
 	local -a fixes=()
 
 	shift
@@ -77,12 +78,89 @@ run_case()
 		sed 's/^/# /' "$tmp/diff" "$tmp/err"
 		return
 	fi
+	untouched "$name" || return
+	pass "$name"
+}
+
+# untouched WHAT: nothing in the tree or the build directory changed since
+# the stamp and the tree state $before.
+untouched()
+{
+	local changed
+
 	changed=$(find "$objtree" -newer "$tmp/stamp" -print -quit)
 	if [ "$(tree_state)" != "$before" ] || [ -n "$changed" ]; then
-		fail "$name: the tree or the build directory changed${changed:+: $changed}"
+		fail "$1: the tree or the build directory changed${changed:+: $changed}"
+		return 1
+	fi
+}
+
+# build_module NAME STATUS [REGEX...] -- PATCH...: klp-build without
+# --show, run as "klp-build -n NAME O=OBJTREE PATCH...", exits with
+# STATUS.  With 0 it wrote livepatch-NAME.ko, a live patch module
+# (livepatch=Y in .modinfo) whose section headers and symbol table, as
+# readelf shows them without a warning, match every REGEX; otherwise it
+# wrote nothing.  Either way the tree and the build directory are
+# untouched.
+build_module()
+{
+	local name=$1 status=$2 ko rc re names
+	local -a want=() fixes=()
+
+	shift 2
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		want+=("$1")
+		shift
+	done
+	shift
+	for p in "$@"; do
+		fixes+=("$dir/$p")
+	done
+	ko=$tmp/mod/livepatch-$name.ko
+	rm -rf "$tmp/mod"
+	mkdir "$tmp/mod"
+	before=$(tree_state)
+	touch "$tmp/stamp"
+	sleep 1
+	(cd "$tmp/mod" && "$klp_build" -n "$name" O="$objtree" "${fixes[@]}") \
+		> "$tmp/out.log" 2>&1
+	rc=$?
+	if [ "$rc" != "$status" ]; then
+		fail "build $name: exit $rc, not $status"
+		sed 's/^/# /' "$tmp/out.log"
 		return
 	fi
-	pass "$name"
+	untouched "build $name" || return
+	if [ "$status" != 0 ]; then
+		if [ -n "$(ls "$tmp/mod")" ]; then
+			fail "build $name: failed but wrote $(ls "$tmp/mod")"
+			return
+		fi
+		pass "build $name: exit $status, nothing written"
+		return
+	fi
+	if [ ! -f "$ko" ]; then
+		fail "build $name: no $ko"
+		sed 's/^/# /' "$tmp/out.log"
+		return
+	fi
+	if ! readelf -p .modinfo "$ko" 2>/dev/null | grep -q 'livepatch=Y'; then
+		fail "build $name: no livepatch=Y in its .modinfo"
+		return
+	fi
+	names=$({ readelf -SW "$ko" && readelf -sW "$ko"; } 2>&1)
+	if grep -q 'Warning' <<< "$names"; then
+		fail "build $name: readelf warns"
+		grep 'Warning' <<< "$names" | head -5 | sed 's/^/# /'
+		return
+	fi
+	for re in "${want[@]}"; do
+		if ! grep -qE -- "$re" <<< "$names"; then
+			fail "build $name: nothing in $ko matches '$re'"
+			return
+		fi
+	done
+	pass "build $name"
 }
 
 # check_error NAME STATUS MESSAGE ARGS...: klp-build fails as it should.
@@ -119,6 +197,8 @@ run_case header-relative
 run_case included-c
 # Two fixes at once.
 run_case two-fixes proc-string.patch module.patch
+# A function with __ex_table entries (unsafe_put_user()).
+run_case ex-table
 # What a live patch cannot carry.
 run_case init
 run_case data
@@ -128,7 +208,23 @@ run_case new-file
 run_case removed-file
 
 check_error usage 1 "usage: klp-build" --show
-check_error no-show 1 "only --show" O="$objtree" "$dir/proc-string.patch"
+
+# The modules: live patch relocations against vmlinux, against a module,
+# with a sympos (a static local of a name that vmlinux has more than once),
+# with the __bug_table entries of the changed functions; a refusal, and a
+# fix that changes no function, build nothing.
+klp_sym='OS \[0xff20\] \.klp\.sym\.'
+build_module proc_string 0 '\.klp\.rela\.vmlinux\.\.text' \
+	"${klp_sym}vmlinux\.saved_command_line,0\$" -- proc-string.patch
+build_module module 0 '\.klp\.rela\.ftrace_jmp\.\.text' \
+	"${klp_sym}ftrace_jmp\.calls,0\$" -- module.patch
+build_module two_fixes 0 '\.klp\.rela\.vmlinux\.' '\.klp\.rela\.ftrace_jmp\.' \
+	-- proc-string.patch module.patch
+build_module included_c 0 ' __bug_table ' \
+	"${klp_sym}vmlinux\.__warned\.[0-9]+,[1-9][0-9]*\$" -- included-c.patch
+build_module ex_table 0 ' __ex_table ' -- ex-table.patch
+build_module data 2 -- data.patch
+build_module line_shift 1 -- line-shift.patch
 check_error stale 1 "does not apply" --show O="$objtree" "$dir/stale.patch"
 check_error no-build 1 "not a configured kernel build" --show O="$tmp" \
 	"$dir/proc-string.patch"

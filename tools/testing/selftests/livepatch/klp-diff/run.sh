@@ -21,7 +21,8 @@
 set -u
 
 dir=$(cd "$(dirname "$0")" && pwd)
-src=$dir/../../../../../scripts/livepatch/klp-diff.c
+srcdir=$dir/../../../../../scripts/livepatch
+src=$srcdir/klp-diff.c
 cflags=(-O2 -c -ffunction-sections -fdata-sections
 	-fno-asynchronous-unwind-tables)
 passed=0
@@ -148,8 +149,14 @@ if [ -n "${KLP_DIFF:-}" ]; then
 	klp_diff=$KLP_DIFF
 else
 	klp_diff=$tmp/klp-diff
+	# From the files kbuild links it from.
+	objs=$(sed -n 's/^klp-diff-objs[[:space:]]*:=//p' "$srcdir/Makefile")
+	srcs=()
+	for o in ${objs:-klp-diff.o}; do
+		srcs+=("$srcdir/${o%.o}.c")
+	done
 	if ! gcc -O2 -Wall -Wextra -Wno-unused-parameter -o "$klp_diff" \
-		"$src" -lelf; then
+		"${srcs[@]}" -lelf; then
 		echo "klp-diff: 0 passed, 1 failed"
 		exit 1
 	fi
