@@ -24,7 +24,12 @@
 #    that include it;
 #  - ex-table: filldir64() skips the directory entries named
 #    "klp-hidden": its copy has its own __ex_table entries (the
-#    unsafe_put_user()s) and user access alternatives, so ls still works.
+#    unsafe_put_user()s) and user access alternatives, so ls still works;
+#  - dup-name: m_show() of fs/namespace.c skips the mounts of the device
+#    "klp-hidden" in /proc/mounts; vmlinux has two static m_show(), and
+#    the one of kernel/module/procfs.c (/proc/modules) comes first
+#    (kernel/ links before fs/), so the patch replaces "m_show,2" and
+#    /proc/modules stays as it was.
 #
 # Where a patch refers to a symbol of vmlinux through a live patch
 # relocation, .klp.sym.vmlinux.NAME,POS, the address the core resolved
@@ -36,7 +41,7 @@ P=livepatch_klp_build
 SYS=/sys/kernel/ftrace_jmp_sample
 
 klp_setup ${P}_proc_string ${P}_inline ${P}_module ${P}_two_fixes \
-	${P}_included_c ${P}_header ${P}_ex_table
+	${P}_included_c ${P}_header ${P}_ex_table ${P}_dup_name
 
 original=$(cat /proc/cmdline)
 
@@ -195,5 +200,27 @@ assert_true "ex-table: ls / still lists /proc" grep -qx proc <<< "$(ls /)"
 klp_disable ${P}_ex_table
 assert_eq "ex-table: ls shows both files again" "$both" "$(ls "$hdir")"
 klp_remove ${P}_ex_table
+
+# --- A static function whose name vmlinux has twice.
+mdir=$(mktemp -d /tmp/klp-mnt.XXXXXX) || klp_skip "no mktemp"
+mount -t proc klp-hidden "$mdir" || klp_skip "cannot mount proc on $mdir"
+klp_on_cleanup "umount '$mdir'; rmdir '$mdir'"
+assert_true "dup-name: vmlinux has two m_show" \
+	[ "$(grep -c ' t m_show$' /proc/kallsyms)" = 2 ]
+assert_true "dup-name: /proc/mounts lists klp-hidden" \
+	grep -q '^klp-hidden ' /proc/mounts
+klp_load_patch ${P}_dup_name
+assert_dir "$KLP_SYSFS/${P}_dup_name/vmlinux/m_show,2" \
+	"dup-name: the patch replaces the second m_show"
+assert_false "dup-name: /proc/mounts hides klp-hidden" \
+	grep -q '^klp-hidden ' /proc/mounts
+assert_true "dup-name: /proc/self/mountinfo hides it too" \
+	[ "$(grep -c ' klp-hidden ' /proc/self/mountinfo)" = 0 ]
+assert_true "dup-name: /proc/modules lists the patch" \
+	grep -q "^${P}_dup_name " /proc/modules
+klp_disable ${P}_dup_name
+assert_true "dup-name: /proc/mounts lists klp-hidden again" \
+	grep -q '^klp-hidden ' /proc/mounts
+klp_remove ${P}_dup_name
 
 klp_finish

@@ -199,7 +199,18 @@ run_case included-c
 run_case two-fixes proc-string.patch module.patch
 # A function with __ex_table entries (unsafe_put_user()).
 run_case ex-table
+# A static function whose name vmlinux has twice (m_show).
+run_case dup-name
+# A struct whose members keep their types and order: only white space
+# and a comment change.
+run_case struct-comment
+# An entry of a constant table whose element type the same declaration
+# defines: the table changes, not the type.
+run_case struct-table
 # What a live patch cannot carry.
+run_case struct
+# A new enumeration constant that changes an array size in two structs.
+run_case struct-enum
 run_case init
 run_case data
 run_case module-data
@@ -223,6 +234,7 @@ build_module two_fixes 0 '\.klp\.rela\.vmlinux\.' '\.klp\.rela\.ftrace_jmp\.' \
 build_module included_c 0 ' __bug_table ' \
 	"${klp_sym}vmlinux\.__warned\.[0-9]+,[1-9][0-9]*\$" -- included-c.patch
 build_module ex_table 0 ' __ex_table ' -- ex-table.patch
+build_module dup_name 0 -- dup-name.patch
 build_module data 2 -- data.patch
 build_module line_shift 1 -- line-shift.patch
 check_error stale 1 "does not apply" --show O="$objtree" "$dir/stale.patch"

@@ -13,6 +13,14 @@
 #   CASE.needs           lines "orig SYMBOL" or "fix SYMBOL": symbols the
 #                        compiler must emit for the case to test what it is
 #                        meant to (a .cold part, a clone, a renumbered local)
+#   CASE.emit            extended regular expressions, one per line: the
+#                        object "klp-diff -o" writes for the case as a
+#                        patch of vmlinux (its sections, symbols and
+#                        relocations as readelf shows them) must match
+#                        each; the original object stands for the linked
+#                        one, every undefined symbol counts as exported
+#   CASE.module.emit     the same for a patch of a module named CASE, and
+#                        the lines klp-diff -o prints then, with "exit N"
 #
 # The cases run with $CC alone when it is set; otherwise with gcc, and again
 # with s390x-linux-gnu-gcc when it is installed.  klp-diff is built from the
@@ -95,6 +103,36 @@ compare()
 	fi
 }
 
+# emit CASE TAG ARCH OBJ FIXOBJ OBJNAME EXPECT: what klp-diff -o writes
+# for the patch of object OBJNAME matches the expressions in EXPECT
+emit()
+{
+	local name=$1 tag=$2 out=$tmp/$3-$1-emit-$6 re shown rc
+
+	[ -f "$7" ] || return 0
+	[ "$6" = vmlinux ] || tag="$tag (module)"
+	nm -u "$5" | awk '{ printf "0x00000000\t%s\tvmlinux\tEXPORT_SYMBOL\t\n", $2 }' \
+		> "$out.symvers"
+	"$klp_diff" -o "$out.o" -m "$out.map" -t "$4" -s "$out.symvers" \
+		-n "$6" -p __klp_o1 "$4" "$5" > "$out.out" 2>&1
+	rc=$?
+	if [ "$6" = vmlinux ] && [ $rc != 0 ]; then
+		fail "$name$tag: emit"
+		sed 's/^/# /' "$out.out"
+		return
+	fi
+	shown=$({ cat "$out.out" && echo "exit $rc" &&
+		  readelf -SW -sW -rW "$out.o"; } 2>&1)
+	while read -r re; do
+		if ! grep -qE -- "$re" <<< "$shown"; then
+			fail "$name$tag: emit: nothing matches '$re'"
+			sed 's/^/# /' "$out.out"
+			return
+		fi
+	done < "$7"
+	pass "$name$tag: emit"
+}
+
 # run_case CC TAG CASE
 run_case()
 {
@@ -125,6 +163,10 @@ run_case()
 
 	compare "$name" "$tag" "$arch" plain "$out.o" "$out.fix.o"
 	compare "$name" "$tag" "$arch" verbose "$out.o" "$out.fix.o" -v
+	emit "$name" "$tag" "$arch" "$out.o" "$out.fix.o" vmlinux \
+		"$dir/$name.emit"
+	emit "$name" "$tag" "$arch" "$out.o" "$out.fix.o" "${name//-/_}" \
+		"$dir/$name.module.emit"
 }
 
 # check_error TEST STATUS MESSAGE ARGS...: klp-diff fails as it should
