@@ -15,7 +15,7 @@ GUEST_ARCH := $(or $(ARCH_ARG),x86_64)
 WB := env -u MAKEFLAGS -u MAKELEVEL -u ARCH WB_ARCH=$(GUEST_ARCH) ./workbench/wb
 
 .PHONY: demo test test-vanilla gate shell bench stress bisect export check \
-	klp-show klp-build
+	klp-show klp-build klp-bench
 
 demo:
 	$(WB) demo
@@ -54,6 +54,10 @@ klp-show:
 # /root/klp-build.
 klp-build:
 	$(WB) klp-build $(abspath $(FIX))
+
+# Vanilla's klp-build and ours, side by side on the same fixes (x86_64).
+klp-bench:
+	$(WB) klp-bench
 
 export:
 	$(WB) export
