@@ -37,9 +37,12 @@ shell:
 bench:
 	$(WB) bench $(ONLY)
 
-# CYCLES=N: how many cycles of test-stress.sh (default 1000).
+# CYCLES=N: how many cycles of test-hammer.sh and test-stress.sh
+# (default 1000).  TESTS=test-hammer.sh,...: only these tests.
+# KERNEL=test: on the test kernel (lockdep and the other debug options,
+# no KASAN or kmemleak), which runs the cycles about nine times faster.
 stress:
-	$(WB) stress $(CYCLES)
+	WB_STRESS_TESTS=$(TESTS) WB_STRESS_KERNEL=$(KERNEL) $(WB) stress $(CYCLES)
 
 bisect:
 	$(WB) bisect
