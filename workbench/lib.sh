@@ -97,6 +97,17 @@ klp_build_dir()
 	echo "$WB_CACHE/klp-build/$WB_ARCH"
 }
 
+# klp_build_ours DIR ARGS...: our tree's klp-build with ARGS on our
+# kernel's build directory, run in DIR (where it writes the module).
+klp_build_ours()
+{
+	local dir=$1
+
+	shift
+	(cd "$dir" && "$OURS_TREE/scripts/livepatch/klp-build" \
+		O="$(build_dir ours)" "$@")
+}
+
 kernel_release()
 {
 	cat "$(build_dir "$1")/include/config/kernel.release"

@@ -66,8 +66,7 @@ vanilla_build()
 
 ours_build()
 {
-	(cd "$out" && "$OURS_TREE/scripts/livepatch/klp-build" -j "$WB_JOBS" \
-		O="$(build_dir ours)" "$@")
+	klp_build_ours "$out" -j "$WB_JOBS" "$@"
 }
 
 # funcs_vanilla: "replaced+new" from objtool klp diff's log.
