@@ -214,15 +214,34 @@ static const char * const ignored_symbol_prefixes[] = {
 	"__pfx_", "__cfi_",
 };
 
+/* An error on stderr, "klp-diff: PATH: message" (no PATH if NULL); -1 */
+static int report(const char *path, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "klp-diff: ");
+	if (path)
+		fprintf(stderr, "%s: ", path);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+int klp_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(NULL, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int file_error(const struct elf_file *f, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "klp-diff: %s: ", f->path);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	report(f->path, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return -1;
 }
 

@@ -82,6 +82,8 @@ struct elf_file {
 	size_t nr_syms;
 };
 
+int klp_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 int file_error(const struct elf_file *f, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 bool has_prefix(const char *s, const char *prefix);

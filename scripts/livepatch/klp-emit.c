@@ -128,21 +128,6 @@ struct emitter {
 	bool refused;
 };
 
-static int emit_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int emit_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "klp-diff: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
-}
-
 /* A reason the patch cannot be built: on stdout, as klp-diff's records */
 static void refusal(struct emitter *e, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -188,10 +173,10 @@ static int open_linked(struct linked *l, const char *path)
 	l->path = path;
 	l->fd = open(path, O_RDONLY);
 	if (l->fd < 0)
-		return emit_error("%s: cannot open: %s", path, strerror(errno));
+		return klp_error("%s: cannot open: %s", path, strerror(errno));
 	l->elf = elf_begin(l->fd, ELF_C_READ_MMAP, NULL);
 	if (!l->elf || !gelf_getehdr(l->elf, &ehdr))
-		return emit_error("%s: %s", path, elf_errmsg(-1));
+		return klp_error("%s: %s", path, elf_errmsg(-1));
 	l->by_address = ehdr.e_type != ET_REL;
 
 	while ((scn = elf_nextscn(l->elf, scn))) {
@@ -201,20 +186,20 @@ static int open_linked(struct linked *l, const char *path)
 	if (scn && sh.sh_entsize)
 		data = elf_getdata(scn, NULL);
 	if (!data)
-		return emit_error("%s: no symbol table", path);
+		return klp_error("%s: no symbol table", path);
 
 	nr = sh.sh_size / sh.sh_entsize;
 	l->syms = calloc(nr ? nr : 1, sizeof(*l->syms));
 	if (!l->syms)
-		return emit_error("out of memory");
+		return klp_error("out of memory");
 	for (i = 1; i < nr; i++) {
 		struct linked_sym *s = &l->syms[l->nr_syms];
 
 		if (!gelf_getsym(data, i, &sym))
-			return emit_error("%s: %s", path, elf_errmsg(-1));
+			return klp_error("%s: %s", path, elf_errmsg(-1));
 		s->name = elf_strptr(l->elf, sh.sh_link, sym.st_name);
 		if (!s->name)
-			return emit_error("%s: %s", path, elf_errmsg(-1));
+			return klp_error("%s: %s", path, elf_errmsg(-1));
 		s->type = GELF_ST_TYPE(sym.st_info);
 		s->bind = GELF_ST_BIND(sym.st_info);
 		if (s->type == STT_FILE) {
@@ -371,7 +356,7 @@ static int read_exports(struct emitter *e, const char *path)
 
 	f = fopen(path, "r");
 	if (!f)
-		return emit_error("%s: cannot open: %s", path, strerror(errno));
+		return klp_error("%s: cannot open: %s", path, strerror(errno));
 	while (getline(&line, &len, f) > 0) {
 		if (!strtok_r(line, "\t\n", &save))
 			continue;
@@ -397,7 +382,7 @@ static int read_exports(struct emitter *e, const char *path)
 	ret = 0;
 out:
 	if (ret)
-		emit_error("out of memory");
+		klp_error("out of memory");
 	free(line);
 	fclose(f);
 	return ret;
@@ -476,7 +461,7 @@ static int append(struct out_sec *o, const void *bytes, size_t len)
 	unsigned char *buf = realloc(o->buf, o->size + len);
 
 	if (!buf && o->size + len)
-		return emit_error("out of memory");
+		return klp_error("out of memory");
 	o->buf = buf;
 	memcpy(o->buf + o->size, bytes, len);
 	o->size += len;
@@ -489,7 +474,7 @@ static int add_rela(struct out_sec *o, GElf_Addr offset, size_t sym,
 	struct out_rela *r = grow(o->relas, o->nr_relas, sizeof(*r));
 
 	if (!r)
-		return emit_error("out of memory");
+		return klp_error("out of memory");
 	o->relas = r;
 	r = &o->relas[o->nr_relas++];
 	r->offset = offset;
@@ -508,7 +493,7 @@ static size_t copy_section(struct emitter *e, const struct section *sec)
 		return i;
 	i = add_section(e, sec->name, &sec->sh);
 	if (!i) {
-		emit_error("out of memory");
+		klp_error("out of memory");
 		return 0;
 	}
 	e->secs[i].src = sec;
@@ -624,7 +609,7 @@ static int convert_rela(struct emitter *e, size_t o, const struct section *from,
 	if (sym == NO_INDEX)
 		return 0;
 	if (!sym)
-		return emit_error("out of memory");
+		return klp_error("out of memory");
 	return add_rela(&e->secs[o], offset, sym, r->type, addend);
 }
 
@@ -717,13 +702,13 @@ static int copy_entries(struct emitter *e, const struct section *t)
 	nr = t->sh.sh_size / size;
 	m = calloc(1, sizeof(*m));
 	if (!m)
-		return emit_error("out of memory");
+		return klp_error("out of memory");
 	e->maps[t - e->patched->secs] = m;
 	m->size = size;
 	m->from = calloc(nr, sizeof(*m->from));
 	m->to = calloc(nr, sizeof(*m->to));
 	if (!m->from || !m->to)
-		return emit_error("out of memory");
+		return klp_error("out of memory");
 
 	for (i = 0; i < t->nr_relas; i = j) {
 		start = t->relas[i].offset - t->relas[i].offset % size;
@@ -738,7 +723,7 @@ static int copy_entries(struct emitter *e, const struct section *t)
 		if (!o) {
 			o = add_section(e, t->name, &t->sh);
 			if (!o)
-				return emit_error("out of memory");
+				return klp_error("out of memory");
 			m->out = o;
 		}
 		first = e->secs[o].size;
@@ -808,14 +793,14 @@ static int copy_functions(struct emitter *e)
 					   GELF_ST_INFO(STB_LOCAL, STT_FUNC), o,
 					   parts[k]->sym.st_value,
 					   parts[k]->sym.st_size))
-				return emit_error("out of memory");
+				return klp_error("out of memory");
 		}
 		snprintf(global, sizeof(global), "%s_%zu", e->opts->prefix,
 			 n++);
 		if (!add_sym(e, global, GELF_ST_INFO(STB_GLOBAL, STT_FUNC),
 			     e->copy_of[f->sec - e->patched->secs],
 			     f->sym.st_value, f->sym.st_size))
-			return emit_error("out of memory");
+			return klp_error("out of memory");
 		if (!f->twin) {
 			fprintf(e->map, "new\t%s\t\t%s\n", f->name, global);
 			continue;
@@ -834,7 +819,7 @@ static int add_data(Elf_Scn *scn, void *buf, size_t size, Elf_Type type,
 	Elf_Data *d = elf_newdata(scn);
 
 	if (!d)
-		return emit_error("%s", elf_errmsg(-1));
+		return klp_error("%s", elf_errmsg(-1));
 	d->d_buf = buf;
 	d->d_size = size;
 	d->d_type = type;
@@ -894,8 +879,8 @@ static int write_object(struct emitter *e)
 
 	fd = open(e->opts->out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
-		return emit_error("%s: cannot create: %s", e->opts->out,
-				  strerror(errno));
+		return klp_error("%s: cannot create: %s", e->opts->out,
+				 strerror(errno));
 	elf = elf_begin(fd, ELF_C_WRITE, NULL);
 	if (!elf || !gelf_newehdr(elf, ELFCLASS64) ||
 	    !gelf_getehdr(e->patched->elf, &eh))
@@ -1013,7 +998,7 @@ out_syms:
 	free(syms);
 out_elf:
 	if (ret)
-		emit_error("%s: %s", e->opts->out, elf_errmsg(-1));
+		klp_error("%s: %s", e->opts->out, elf_errmsg(-1));
 	if (elf)
 		elf_end(elf);
 	free(str.buf);
@@ -1053,13 +1038,13 @@ int klp_emit(const struct elf_file *orig, const struct elf_file *patched,
 	e.copy_of = calloc(patched->nr_secs, sizeof(*e.copy_of));
 	e.maps = calloc(patched->nr_secs, sizeof(*e.maps));
 	if (!e.copy_of || !e.maps) {
-		emit_error("out of memory");
+		klp_error("out of memory");
 		goto out;
 	}
 
 	e.map = fopen(opts->map, "w");
 	if (!e.map) {
-		emit_error("%s: cannot create: %s", opts->map, strerror(errno));
+		klp_error("%s: cannot create: %s", opts->map, strerror(errno));
 		goto out;
 	}
 	if (open_linked(&e.target, opts->target) ||
@@ -1091,7 +1076,7 @@ int klp_emit(const struct elf_file *orig, const struct elf_file *patched,
 
 out_map:
 	if (fclose(e.map) && !ret) {
-		emit_error("%s: %s", opts->map, strerror(errno));
+		klp_error("%s: %s", opts->map, strerror(errno));
 		ret = 1;
 	}
 	if (ret)
