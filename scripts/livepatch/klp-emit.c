@@ -23,11 +23,12 @@
  * Writable data is never copied: the patch uses the kernel's variables, so
  * a static variable of a patched function keeps its state.
  *
- * Each function is written under its own name as a local symbol and under
- * PREFIX_N as a global one, for the klp_func that the map file lists:
+ * Each function is written under its own name as a local symbol; one that
+ * replaces a function of the kernel also under PREFIX_N as a global one,
+ * for the klp_func that the map file lists:
  *
  *   func OLD_NAME SYMPOS NEW_SYMBOL	a function to replace
- *   new  NAME		NEW_SYMBOL	a new function, called by the others
+ *   new  NAME				a new function, called by the others
  */
 
 #include <ctype.h>
@@ -795,16 +796,16 @@ static int copy_functions(struct emitter *e)
 					   parts[k]->sym.st_size))
 				return klp_error("out of memory");
 		}
+		if (!f->twin) {
+			fprintf(e->map, "new\t%s\n", f->name);
+			continue;
+		}
 		snprintf(global, sizeof(global), "%s_%zu", e->opts->prefix,
 			 n++);
 		if (!add_sym(e, global, GELF_ST_INFO(STB_GLOBAL, STT_FUNC),
 			     e->copy_of[f->sec - e->patched->secs],
 			     f->sym.st_value, f->sym.st_size))
 			return klp_error("out of memory");
-		if (!f->twin) {
-			fprintf(e->map, "new\t%s\t\t%s\n", f->name, global);
-			continue;
-		}
 		pos = linked_sympos(e, f->twin->name, f->twin, f->name);
 		if (pos >= 0)
 			fprintf(e->map, "func\t%s\t%ld\t%s\n", f->twin->name,
