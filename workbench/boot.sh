@@ -65,11 +65,11 @@ accel=${WB_ACCEL:-$(pick_accel)}
 cpu=max
 accel_opt=$accel
 [ "$accel" = kvm ] && cpu=host
-# TCG with one thread for all vCPUs by default: QEMU 7.2's multi-threaded
-# TCG lets a vCPU run a stale int3 at a function entry that another vCPU
-# has just rewritten (ftrace text patching), which oopses any kernel,
-# vanilla included.  The benchmark asks for real parallelism with
-# WB_TCG_THREAD=multi.
+# TCG with one thread for all vCPUs by default: QEMU's multi-threaded
+# TCG (7.2, 10.0 and later; QEMU work item 4669) lets a vCPU run a stale
+# int3 at a function entry that another vCPU has just rewritten (ftrace
+# text patching), which oopses any kernel, vanilla included.  The
+# benchmark asks for real parallelism with WB_TCG_THREAD=multi.
 if [ "$accel" = tcg ]; then
 	accel_opt="tcg,thread=${WB_TCG_THREAD:-single}"
 	append="$append wb.tcg=${WB_TCG_THREAD:-single}"

@@ -198,14 +198,14 @@ check_getpid()
 	klp_wait_transition $GETPID $GETPID_WAIT_MS
 	sleep $RUN_S
 	assert_true "the watchers run with the patch enabled" watchers_alive
-	# Under QEMU's multi-threaded TCG (seen with QEMU 7.2), a CPU that
-	# runs a function in a tight loop may execute a stale int3 at its
-	# entry after another CPU finished rewriting it: the kernel oopses,
-	# an unpatched kernel just the same.  With one TCG thread
-	# (-accel tcg,thread=single) the whole check passes; whoever boots
-	# the guest that way says so with KLP_TCG_SINGLE_THREAD=1.  Otherwise,
-	# under TCG the watchers stop before the patch is disabled and only
-	# the way in is checked.
+	# Under QEMU's multi-threaded TCG (seen with 7.2 and 10.0; QEMU work
+	# item 4669), a CPU that runs a function in a tight loop may execute
+	# a stale int3 at its entry after another CPU finished rewriting it:
+	# the kernel oopses, an unpatched kernel just the same.  With one
+	# TCG thread (-accel tcg,thread=single) the whole check passes;
+	# whoever boots the guest that way says so with
+	# KLP_TCG_SINGLE_THREAD=1.  Otherwise, under TCG the watchers stop
+	# before the patch is disabled and only the way in is checked.
 	if grep -q 'QEMU TCG' /proc/cpuinfo &&
 	   [ "${KLP_TCG_SINGLE_THREAD:-}" != 1 ]; then
 		klp_info "QEMU TCG: the watchers stop before the patch is disabled"
