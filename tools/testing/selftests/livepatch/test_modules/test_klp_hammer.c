@@ -5,7 +5,8 @@
  * of test_klp_hammer_target, once that module attached it, from
  *
  *   - nr_kthreads kthreads (default 2), which call it in a loop with a
- *     cond_resched() after each call and a short sleep after every 32nd;
+ *     cond_resched() after each call and a short sleep after every 32nd,
+ *     on CPU kthread_cpu if it is given;
  *   - an hrtimer every period_us microseconds (default 1000; 0: none),
  *     in hard interrupt context;
  *   - on x86, an NMI that each expiry of the hrtimer sends to its own CPU
@@ -74,6 +75,10 @@ MODULE_PARM_DESC(nr_kthreads, "Kthreads that call the function (load time)");
 static unsigned int period_us = 1000;
 module_param(period_us, uint, 0444);
 MODULE_PARM_DESC(period_us, "Period of the calling hrtimer in us, 0 for none (load time)");
+
+static int kthread_cpu = -1;
+module_param(kthread_cpu, int, 0444);
+MODULE_PARM_DESC(kthread_cpu, "CPU the kthreads are bound to, -1 for none (load time)");
 
 static bool nmi = TEST_KLP_HAMMER_HAVE_NMI;
 module_param(nmi, bool, 0444);
@@ -362,6 +367,11 @@ static int __init test_klp_hammer_init(void)
 		pr_err("no NMI callers on this architecture\n");
 		return -EINVAL;
 	}
+	if (kthread_cpu >= 0 &&
+	    (kthread_cpu >= nr_cpu_ids || !cpu_online(kthread_cpu))) {
+		pr_err("kthread_cpu: CPU %d is not online\n", kthread_cpu);
+		return -EINVAL;
+	}
 	ret = init_srcu_struct(&test_klp_hammer_srcu);
 	if (ret)
 		return ret;
@@ -373,12 +383,15 @@ static int __init test_klp_hammer_init(void)
 		goto err_srcu;
 	}
 	for (i = 0; i < nr_kthreads; i++) {
-		task = kthread_run(test_klp_hammer_kthread, NULL, "%s/%u",
-				   KBUILD_MODNAME, i);
+		task = kthread_create(test_klp_hammer_kthread, NULL, "%s/%u",
+				      KBUILD_MODNAME, i);
 		if (IS_ERR(task)) {
 			ret = PTR_ERR(task);
 			goto err_kthreads;
 		}
+		if (kthread_cpu >= 0)
+			kthread_bind(task, kthread_cpu);
+		wake_up_process(task);
 		test_klp_hammer_tasks[i] = task;
 	}
 
