@@ -47,7 +47,7 @@ static int cpu = 1;
 module_param(cpu, int, 0444);
 MODULE_PARM_DESC(cpu, "CPU whose callers are held (load time)");
 
-static unsigned int hold_ms = 5000;
+static unsigned int hold_ms = 30000;
 module_param(hold_ms, uint, 0644);
 MODULE_PARM_DESC(hold_ms, "Longest hold in ms, if release is not written");
 
