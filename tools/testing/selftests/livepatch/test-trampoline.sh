@@ -48,22 +48,14 @@ counter()
 	echo 0
 }
 
+# The first word of the holder's state is $1 (idle, armed, held, released).
 # shellcheck disable=SC2317 # run through klp_poll_ms
-held()
+state_is()
 {
 	local s
 
 	klp_read_var s "$PARAMS/state"
-	[ "${s%% *}" = held ]
-}
-
-# shellcheck disable=SC2317 # run through klp_poll_ms
-released()
-{
-	local s
-
-	klp_read_var s "$PARAMS/state"
-	[ "${s%% *}" = released ]
+	[ "${s%% *}" = "$1" ]
 }
 
 # shellcheck disable=SC2317 # run through klp_poll_ms
@@ -85,7 +77,7 @@ fair=$(cat "$FAIR")
 klp_on_cleanup "echo $fair > $FAIR"
 echo 0 > "$FAIR"
 klp_write "$PARAMS/arm" 1
-if ! klp_poll_ms $KLP_PROGRESS_MS held; then
+if ! klp_poll_ms $KLP_PROGRESS_MS state_is held; then
 	klp_fail "a call of the kthread is held in the trampoline" \
 		"state: $(cat "$PARAMS/state")"
 	klp_finish
@@ -99,11 +91,11 @@ assert_true "the transition waits for the held kthread" klp_in_transition $P1
 assert_true "the blockers name it in the original outer function" \
 	klp_blocked_by $P1 "$pid" "test_klp_hammer_outer\\+"
 klp_assert_state "the held kthread stays patched" "$pid" 1
-assert_true "it is still held" held
+assert_true "it is still held" state_is held
 
 mixed=$(counter mixed)
 klp_write "$PARAMS/release" 1
-assert_true "the kthread goes on" klp_poll_ms $KLP_PROGRESS_MS released
+assert_true "the kthread goes on" klp_poll_ms $KLP_PROGRESS_MS state_is released
 # Disabled, the patch leaves sysfs as its transition completes.
 klp_wait_gone $P1
 assert_true "the kthread runs the original functions" \

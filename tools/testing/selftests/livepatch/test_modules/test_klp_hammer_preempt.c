@@ -37,6 +37,7 @@
 
 enum test_klp_preempt_state {
 	TEST_KLP_PREEMPT_IDLE,
+	TEST_KLP_PREEMPT_ARMING,	/* "arm" is resetting the hold */
 	TEST_KLP_PREEMPT_ARMED,		/* the next call on @cpu is held */
 	TEST_KLP_PREEMPT_FIRED,		/* the holder is woken */
 	TEST_KLP_PREEMPT_HELD,		/* the holder keeps the CPU */
@@ -109,14 +110,19 @@ static int test_klp_preempt_hold(void *data)
 
 static int test_klp_preempt_arm(const char *val, const struct kernel_param *kp)
 {
+	/* A hold in progress keeps its PID and a release written for it. */
+	if (atomic_cmpxchg(&test_klp_preempt_state, TEST_KLP_PREEMPT_IDLE,
+			   TEST_KLP_PREEMPT_ARMING) != TEST_KLP_PREEMPT_IDLE &&
+	    atomic_cmpxchg(&test_klp_preempt_state, TEST_KLP_PREEMPT_RELEASED,
+			   TEST_KLP_PREEMPT_ARMING) != TEST_KLP_PREEMPT_RELEASED)
+		return -EBUSY;
 	WRITE_ONCE(test_klp_preempt_release, false);
 	WRITE_ONCE(test_klp_preempt_pid, 0);
-	/* Full barrier: the callback sees the two writes above once armed. */
-	if (atomic_cmpxchg(&test_klp_preempt_state, TEST_KLP_PREEMPT_IDLE,
-			   TEST_KLP_PREEMPT_ARMED) != TEST_KLP_PREEMPT_IDLE &&
-	    atomic_cmpxchg(&test_klp_preempt_state, TEST_KLP_PREEMPT_RELEASED,
-			   TEST_KLP_PREEMPT_ARMED) != TEST_KLP_PREEMPT_RELEASED)
-		return -EBUSY;
+	/*
+	 * Orders the two writes above before the state: pairs with the
+	 * cmpxchg of the callback, which sees ARMED only after them.
+	 */
+	atomic_set_release(&test_klp_preempt_state, TEST_KLP_PREEMPT_ARMED);
 	return 0;
 }
 
@@ -143,6 +149,7 @@ static int test_klp_preempt_state_get(char *buf, const struct kernel_param *kp)
 {
 	static const char * const names[] = {
 		[TEST_KLP_PREEMPT_IDLE] = "idle",
+		[TEST_KLP_PREEMPT_ARMING] = "idle",
 		[TEST_KLP_PREEMPT_ARMED] = "armed",
 		[TEST_KLP_PREEMPT_FIRED] = "armed",
 		[TEST_KLP_PREEMPT_HELD] = "held",
