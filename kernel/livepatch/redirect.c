@@ -219,7 +219,10 @@ static int klp_set_jumps(unsigned long *ips, unsigned long *targets,
 {
 	int ret = ftrace_set_jmp_targets(&klp_ops, ips, targets, n);
 
-	/* Anything but a lack of memory (or of the feature) is a bug here. */
+	/*
+	 * Anything but a lack of memory (or of the feature) is a bug here,
+	 * or ftrace shut down (-ENODEV) after a call site it could not patch.
+	 */
 	WARN_ON_ONCE(ret && ret != -ENOMEM && ret != -EOPNOTSUPP);
 	return ret;
 }
@@ -232,8 +235,10 @@ static int klp_set_jumps(unsigned long *ips, unsigned long *targets,
  * removed is gone from every CPU when this returns, which is what keeps
  * the consistency model: the transition code clears the targets of a
  * transition's functions and calls this before any task may switch.
- * Failing to install a jump only costs speed; removing one cannot fail.
- * Called with klp_mutex held.
+ * Failing to install a jump only costs speed.  Removing one fails only
+ * when ftrace shuts down because it could not patch a call site
+ * (ftrace_bug()), which warns; klp_set_jumps() warns too.  Called with
+ * klp_mutex held.
  */
 void klp_redirect_sync(void)
 {
