@@ -40,9 +40,9 @@ struct klp_site {
 	 */
 	unsigned long fast;
 	/*
-	 * Where the site's call jumps, as last given to ftrace: @fast once
-	 * klp_redirect_sync() caught up, 0 while every call goes through the
-	 * handler.  Under klp_mutex.
+	 * Where the site's call jumps, as last given to ftrace:
+	 * klp_site_jump() once klp_redirect_sync() caught up, 0 while every
+	 * call goes through the handler.  Under klp_mutex.
 	 */
 	unsigned long jump;
 	struct list_head variants;
@@ -213,6 +213,17 @@ void klp_redirect_refresh(struct klp_patch *patch)
 	}
 }
 
+/*
+ * Where @site is to jump: its steady-state target, unless ftrace cannot
+ * jump there.  ftrace tags jumps by bit 0 of an address, so code at an
+ * odd one (gcc before 14 leaves -Os and __cold functions unaligned on
+ * x86) stays behind the handler, which costs speed only.
+ */
+static unsigned long klp_site_jump(const struct klp_site *site)
+{
+	return ftrace_is_jmp(site->fast) ? 0 : site->fast;
+}
+
 /* Tell ftrace where the sites in @ips jump; nothing changed on error. */
 static int klp_set_jumps(unsigned long *ips, unsigned long *targets,
 			 unsigned int n)
@@ -253,7 +264,7 @@ void klp_redirect_sync(void)
 		return;
 
 	hash_for_each(klp_sites, bkt, site, node)
-		n += site->jump != site->fast;
+		n += site->jump != klp_site_jump(site);
 	if (!n)
 		return;
 
@@ -262,14 +273,14 @@ void klp_redirect_sync(void)
 		targets = ips + n;
 		n = 0;
 		hash_for_each(klp_sites, bkt, site, node) {
-			if (site->jump == site->fast)
+			if (site->jump == klp_site_jump(site))
 				continue;
 			ips[n] = site->ip;
-			targets[n++] = site->fast;
+			targets[n++] = klp_site_jump(site);
 		}
 		if (!klp_set_jumps(ips, targets, n)) {
 			hash_for_each(klp_sites, bkt, site, node)
-				site->jump = site->fast;
+				site->jump = klp_site_jump(site);
 			kvfree(ips);
 			return;
 		}
@@ -280,7 +291,7 @@ void klp_redirect_sync(void)
 	hash_for_each(klp_sites, bkt, site, node) {
 		unsigned long none = 0;
 
-		if (!site->jump || site->jump == site->fast)
+		if (!site->jump || site->jump == klp_site_jump(site))
 			continue;
 		if (!klp_set_jumps(&site->ip, &none, 1))
 			site->jump = 0;
