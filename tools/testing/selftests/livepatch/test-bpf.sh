@@ -13,7 +13,11 @@
 # in a module) and as the only patch.  Each time, /proc/cmdline reads what
 # the replacement writes, the BPF program still runs on each read, and
 # once the patch is gone /proc/cmdline is the original and the program
-# still runs.  Needs a kernel with BTF (x86_64 in the test configs).
+# still runs.
+#
+# BPF trampolines need the kernel's BTF.  A kernel without it (the s390x
+# test kernel) has no BPF trampoline whose sharing could go wrong: the
+# test says so and passes.
 
 . "$(dirname "$0")/functions.sh"
 
@@ -25,7 +29,10 @@ OTHER_TARGET=test_klp_target
 FEXIT=$KLP_DIR/test_klp-fexit
 
 klp_setup $PATCH $OTHER $OTHER_TARGET
-[ -e /sys/kernel/btf/vmlinux ] || klp_skip "no BTF (CONFIG_DEBUG_INFO_BTF)"
+if [ ! -e /sys/kernel/btf/vmlinux ]; then
+	klp_info "no BTF (CONFIG_DEBUG_INFO_BTF): no BPF trampoline can attach"
+	klp_finish
+fi
 [ -x "$FEXIT" ] || klp_skip "no $FEXIT"
 
 original=$(cat /proc/cmdline)
